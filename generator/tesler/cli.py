@@ -1,0 +1,129 @@
+"""The `tesler` command line: argument parsing and printing only, no business logic.
+
+Every command returns through `main(argv) -> int`, so tests call it in-process and CI
+reads the documented exit codes (docs/exit-codes.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from tesler.errors import TeslerError
+from tesler.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+app = typer.Typer(
+    name="tesler",
+    help="Create and maintain ML repositories from one Copier template.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class _State:
+    verbose = False
+
+
+@app.callback()
+def _global(
+    *,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")
+    ] = False,
+) -> None:
+    _State.verbose = verbose
+
+
+@app.command()
+def new(  # noqa: PLR0913  (one parameter per documented option)
+    destination: Annotated[
+        Path, typer.Argument(help="Directory to create (must not exist or be empty).")
+    ],
+    template: Annotated[
+        str | None,
+        typer.Option(help="Template path or git URL; default: the tesler checkout this runs from."),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
+    ] = None,
+    *,
+    defaults: Annotated[
+        bool,
+        typer.Option(
+            "--defaults", help="Use the default answer for every question not given with --data."
+        ),
+    ] = False,
+    setup: Annotated[
+        bool,
+        typer.Option(help="Run git init, uv lock/sync, dvc repro/push and the first commit."),
+    ] = True,
+    allow_dirty_template: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty-template", help="Render uncommitted template changes at HEAD anyway."
+        ),
+    ] = False,
+) -> None:
+    """Generate a new ML project and set it up so every gate is green."""
+    from tesler.create import CreateRequest, create_project  # noqa: PLC0415  (keeps --help fast)
+
+    request = CreateRequest(
+        destination=destination,
+        template=template,
+        vcs_ref=vcs_ref,
+        data=data or [],
+        defaults=defaults,
+        setup=setup,
+        allow_dirty_template=allow_dirty_template,
+    )
+    result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
+    out.print(f"[green]created[/green] {result.destination} from {result.template}")
+    if setup:
+        out.print(f"next: cd {result.destination} && make check")
+    else:
+        out.print(f"next: cd {result.destination} && git init && make setup && make repro")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run tesler with `argv` and return the exit code instead of exiting."""
+    _State.verbose = False
+    try:
+        # Standalone mode prints usage errors (exit 2) and help itself, then raises SystemExit.
+        app(args=argv, prog_name="tesler")
+    except SystemExit as stop:
+        return _exit_status(stop.code)
+    except TeslerError as error:
+        if _State.verbose:
+            err.print_exception()
+        err.print(f"[red]error:[/red] {error.message}", soft_wrap=True)
+        if error.fix:
+            err.print(f"[yellow]fix:[/yellow] {error.fix}", soft_wrap=True)
+        return int(error.exit_code)
+    return int(ExitCode.OK)
+
+
+def _exit_status(code: str | int | None) -> int:
+    if code is None:
+        return int(ExitCode.OK)
+    if isinstance(code, int):
+        return code
+    err.print(code)
+    return int(ExitCode.FAILURE)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""One hierarchy of errors; each names what went wrong, where, and the fix.
+
+The CLI prints `str(error)` without a traceback and exits with `error.exit_code`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tesler.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class TeslerError(Exception):
+    """Base class: a message a user can act on, and the exit code that goes with it."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        """Keep the fix apart so the CLI can print it on its own line."""
+        self.message = message
+        self.fix = fix
+        super().__init__(f"{message}\n  fix: {fix}" if fix else message)
+
+
+class AnswerError(TeslerError):
+    """An answer to a template question is invalid."""
+
+    def __init__(self, field: str, value: object, problem: str, *, fix: str) -> None:
+        """Name the question, the rejected value and what to type instead."""
+        self.field = field
+        self.value = value
+        super().__init__(f"answer {field}={value!r} is invalid: {problem}", fix=fix)
+
+
+class DestinationError(TeslerError):
+    """The destination directory cannot receive a new project."""
+
+    def __init__(self, path: Path, problem: str, *, fix: str) -> None:
+        """Name the directory and why it cannot be used."""
+        self.path = path
+        super().__init__(f"destination {path}: {problem}", fix=fix)
+
+
+class TemplateError(TeslerError):
+    """The template source cannot be used (missing, not a template, dirty HEAD...)."""
+
+
+class CommandError(TeslerError):
+    """An external command (git, uv, dvc, make) failed during set-up or an update."""
+
+    def __init__(self, step: str, command: list[str], output: str, *, fix: str) -> None:
+        """Keep the last lines of the command's output: they usually name the cause."""
+        self.step = step
+        self.command = command
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        super().__init__(
+            f"{step} failed: `{' '.join(command)}` exited non-zero\n{tail}",
+            fix=fix,
+        )

@@ -1,0 +1,85 @@
+"""Post-generation set-up: the commands that turn rendered files into a working repository.
+
+Plain `copier copy` cannot run these without `--trust`, so `tesler new` runs them (and the
+generated `make setup` runs the environment part for people who used plain Copier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import yaml
+
+from tesler.process import git_output, run
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One named command of the set-up, with the fix to print if it fails."""
+
+    name: str
+    command: list[str]
+    fix: str
+
+
+def setup_steps(project: Path) -> list[SetupStep]:
+    """The set-up commands in order; the last one commits everything they produced."""
+    identity = _commit_identity(project)
+    return [
+        SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
+        SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
+        SetupStep("uv sync", ["uv", "sync"], "check that PyPI is reachable and uv is installed"),
+        SetupStep(
+            "dvc repro",
+            ["uv", "run", "--frozen", "dvc", "repro"],
+            "run `uv run dvc repro` in the project to see which stage failed",
+        ),
+        SetupStep(
+            "dvc push",
+            ["uv", "run", "--frozen", "dvc", "push"],
+            "check the DVC remote in .dvc/config (`uv run dvc remote list`)",
+        ),
+        SetupStep("git add", ["git", "add", "--all"], "see git's message"),
+        SetupStep(
+            "first commit",
+            ["git", *identity, "commit", "--quiet", "--no-verify", "-m", _commit_message(project)],
+            "configure git (`git config --global user.email you@example.com`)",
+        ),
+    ]
+
+
+def run_setup(project: Path, on_step: Callable[[str], None]) -> None:
+    """Run every set-up step in `project`, reporting each step's name before it runs."""
+    for step in setup_steps(project):
+        on_step(step.name)
+        run(step.command, project, step=step.name, fix=step.fix)
+
+
+def _commit_identity(project: Path) -> list[str]:
+    """Use the answers' author for the first commit when git has no identity configured."""
+    if git_output(["config", "user.email"], project):
+        return []
+    answers = _answers(project)
+    name = str(answers.get("author_name", "tesler"))
+    email = str(answers.get("author_email", "tesler@localhost"))
+    return ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+
+
+def _commit_message(project: Path) -> str:
+    answers = _answers(project)
+    return (
+        f"Generate {answers.get('project_name', project.name)} from the tesler template "
+        f"({answers.get('_commit', 'unknown version')})"
+    )
+
+
+def _answers(project: Path) -> dict[str, object]:
+    loaded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}

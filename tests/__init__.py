@@ -1,0 +1,1 @@
+"""Behaviour tests for tesler: real git, real Copier, real uv and DVC."""

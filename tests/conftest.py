@@ -1,0 +1,99 @@
+"""Fixtures that build real template repositories and real generated projects.
+
+Expensive things (a committed snapshot of the template, a fully set-up project) are
+session-scoped so the slow end-to-end tests share one uv cache and one project.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tesler.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` and return its stdout; fail the test on error."""
+    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return completed.stdout
+
+
+def snapshot_repository(source: Path, destination: Path) -> Path:
+    """Copy the files git sees in `source` into a fresh repository with one commit.
+
+    Tests render the working tree as it is, committed, so uncommitted template edits are
+    tested without ever rendering a dirty template.
+    """
+    listed = git(source, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    for name in filter(None, listed.split("\0")):
+        origin = source / name
+        if origin.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
+    git(destination, "init", "--quiet", "--initial-branch=main")
+    git(destination, "add", "--all")
+    git(destination, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "snap")
+    return destination
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed git snapshot of this checkout: the template as the tests see it."""
+    return snapshot_repository(REPO_ROOT, tmp_path_factory.mktemp("template"))
+
+
+def project_env() -> dict[str, str]:
+    """Environment for commands run in a generated project (not tesler's own venv)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
+    }
+    env["DVC_NO_ANALYTICS"] = "1"
+    return env
+
+
+def run_in(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run a command in a generated project, capturing its output."""
+    return subprocess.run(
+        list(command), cwd=project, env=project_env(), capture_output=True, text=True, check=False
+    )
+
+
+def tesler(*argv: str) -> int:
+    """Run the tesler CLI in-process, as a user would type it."""
+    return main(list(argv))
+
+
+def _create(template: Path, parent: Path, *extra: str) -> Path:
+    destination = parent / "project"
+    code = tesler(
+        "new",
+        str(destination),
+        "--template",
+        str(template),
+        "--vcs-ref",
+        "HEAD",
+        "--defaults",
+        *extra,
+    )
+    assert code == 0, f"tesler new failed with exit {code}"
+    return destination
+
+
+@pytest.fixture(scope="session")
+def classification_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project created and set up by `tesler new` with default answers."""
+    return _create(template_repo, tmp_path_factory.mktemp("classification"))
+
+
+@pytest.fixture(scope="session")
+def regression_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project created and set up by `tesler new` for the regression task."""
+    parent = tmp_path_factory.mktemp("regression")
+    return _create(template_repo, parent, "--data", "task=regression")

@@ -1,0 +1,124 @@
+"""`tesler new` rejects bad input with exit 1, a message naming the field, and no DEST."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import git, tesler
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize(
+    ("answer", "field", "words"),
+    [
+        ("package_name=class", "package_name", "keyword"),
+        ("package_name=json", "package_name", "standard-library"),
+        ("package_name=Churn-Model", "package_name", "lowercase Python identifier"),
+        ("package_name=pandas", "package_name", "shadows a package"),
+        ("project_name=9lives", "project_name", "starting with a letter"),
+        ("coverage_floor=101", "coverage_floor", "0 to 100"),
+        ("coverage_floor=-1", "coverage_floor", "0 to 100"),
+        ("coverage_floor=lots", "coverage_floor", "whole number"),
+        ("author_email=nobody", "author_email", "e-mail"),
+        ("python_version=3.9", "python_version", "3.11, 3.12, 3.13"),
+        ("task=clustering", "task", "classification, regression"),
+        ("licence=MIT", "licence", "no such question"),
+        ("description=", "description", "empty"),
+    ],
+)
+def test_bad_answer_exits_1_names_the_field_and_leaves_no_destination(
+    template_repo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+    field: str,
+    words: str,
+) -> None:
+    destination = tmp_path / "project"
+    code = tesler(
+        "new",
+        str(destination),
+        "--template",
+        str(template_repo),
+        "--vcs-ref",
+        "HEAD",
+        "--defaults",
+        "--no-setup",
+        "--data",
+        answer,
+    )
+    stderr = capsys.readouterr().err
+    assert code == 1
+    assert f"answer {field}=" in stderr
+    assert words in " ".join(stderr.split())
+    assert "fix:" in stderr
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_empty_destination_is_refused_and_left_as_it_was(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    destination = tmp_path / "project"
+    destination.mkdir()
+    (destination / "notes.txt").write_text("mine\n")
+    code = tesler(
+        "new", str(destination), "--template", str(template_repo), "--defaults", "--no-setup"
+    )
+    assert code == 1
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert [p.name for p in destination.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+
+
+def test_dirty_template_at_head_is_refused_unless_allowed(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirty = tmp_path / "dirty-template"
+    git(tmp_path, "clone", "--quiet", str(template_repo), str(dirty))
+    (dirty / "template" / "EXTRA.md").write_text("uncommitted\n")
+    destination = tmp_path / "project"
+
+    refused = tesler(
+        "new",
+        str(destination),
+        "--template",
+        str(dirty),
+        "--vcs-ref",
+        "HEAD",
+        "--defaults",
+        "--no-setup",
+    )
+    assert refused == 1
+    assert "uncommitted changes (template/EXTRA.md)" in capsys.readouterr().err
+    assert not destination.exists()
+
+    allowed = tesler(
+        "new",
+        str(destination),
+        "--template",
+        str(dirty),
+        "--vcs-ref",
+        "HEAD",
+        "--defaults",
+        "--no-setup",
+        "--allow-dirty-template",
+    )
+    assert allowed == 0
+    assert (destination / "EXTRA.md").is_file()
+
+
+def test_template_without_copier_yml_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = tesler("new", str(tmp_path / "project"), "--template", str(tmp_path), "--defaults")
+    assert code == 1
+    assert "not a tesler template" in capsys.readouterr().err
+
+
+def test_missing_destination_argument_is_a_usage_error() -> None:
+    assert tesler("new") == 2
