@@ -4,19 +4,16 @@ Every command returns through `main(argv) -> int`, so tests call it in-process a
 reads the documented exit codes (docs/exit-codes.md).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Typer reads the annotations at run time.
 import sys
-from typing import TYPE_CHECKING, Annotated
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from tesler.errors import TeslerError
 from tesler.exit_codes import ExitCode
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 app = typer.Typer(
     name="tesler",
