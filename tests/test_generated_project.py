@@ -1,0 +1,76 @@
+"""End to end: `tesler new` gives a repository whose gates and pipeline are green at once.
+
+Slow: each project builds a real uv environment and reproduces a real DVC pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import git, run_in
+
+pytestmark = pytest.mark.slow
+
+
+def test_new_leaves_one_clean_commit_with_both_lock_files(classification_project: Path) -> None:
+    assert git(classification_project, "status", "--porcelain") == ""
+    assert git(classification_project, "rev-list", "--count", "HEAD").strip() == "1"
+    committed = git(classification_project, "ls-files").split()
+    assert {"uv.lock", "dvc.lock", ".copier-answers.yml", "dvc.yaml", "params.yaml"} <= set(
+        committed
+    )
+
+
+def test_dvc_status_reports_nothing_changed_after_new(classification_project: Path) -> None:
+    status = run_in(classification_project, "uv", "run", "--frozen", "dvc", "status")
+    assert status.returncode == 0, status.stderr
+    assert "up to date" in status.stdout
+
+
+def test_data_and_model_were_pushed_to_the_local_remote(classification_project: Path) -> None:
+    status = run_in(classification_project, "uv", "run", "--frozen", "dvc", "status", "--cloud")
+    assert status.returncode == 0, status.stderr
+    assert "up to date" in status.stdout
+    storage = classification_project.parent / "ml-project-dvc-storage"
+    assert any(path.is_file() for path in storage.rglob("*"))
+
+
+def test_make_check_passes_on_the_first_commit(classification_project: Path) -> None:
+    check = run_in(classification_project, "make", "check")
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+
+
+def test_second_repro_reruns_no_stage(classification_project: Path) -> None:
+    repro = run_in(classification_project, "make", "repro")
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    assert "Running stage" not in repro.stdout
+    assert git(classification_project, "status", "--porcelain") == ""
+
+
+def test_pre_commit_hooks_pass_offline(classification_project: Path) -> None:
+    hooks = run_in(
+        classification_project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files"
+    )
+    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
+
+
+def test_classification_metrics_come_from_the_real_dataset(classification_project: Path) -> None:
+    metrics = json.loads((classification_project / "metrics.json").read_text())
+    flat = json.dumps(metrics)
+    assert "accuracy" in flat
+    params = yaml.safe_load((classification_project / "params.yaml").read_text())
+    assert params
+
+
+def test_regression_project_passes_check_and_repro(regression_project: Path) -> None:
+    check = run_in(regression_project, "make", "check")
+    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    repro = run_in(regression_project, "make", "repro")
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    assert "Running stage" not in repro.stdout
+    metrics = json.dumps(json.loads((regression_project / "metrics.json").read_text()))
+    assert "r2" in metrics or "rmse" in metrics
