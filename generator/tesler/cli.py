@@ -14,6 +14,7 @@ from rich.console import Console
 
 from tesler.errors import TeslerError
 from tesler.exit_codes import ExitCode
+from tesler.fleet.cli import fleet_app
 
 app = typer.Typer(
     name="tesler",
@@ -22,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(fleet_app, name="fleet")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 

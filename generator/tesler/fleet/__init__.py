@@ -1,0 +1,1 @@
+"""Reconcile a fleet of repositories against a declarative manifest (plan, apply, status)."""

@@ -1,0 +1,1 @@
+"""Tests of `tesler fleet`: real bare repositories as remotes."""
