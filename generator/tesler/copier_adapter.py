@@ -10,15 +10,17 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
-from tesler.errors import AnswerError, TemplateError
+from tesler.errors import AnswerError, TemplateError, UntrustedTemplateError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 _VALIDATION = re.compile(
     r"Validation error for question '(?P<field>[^']+)': (?P<message>.*)", re.DOTALL
 )
 _CHOICE = re.compile(r"Invalid choice for '(?P<field>[^']+)': (?P<message>.*)", re.DOTALL)
+_UNSAFE = re.compile(r"unsafe features?: (?P<features>[^.]+)\.")
 
 
 def render(
@@ -53,6 +55,50 @@ def render(
             raise TemplateError(
                 f"Copier could not render {template}: {error}",
                 fix="check the template source and --vcs-ref",
+            ) from error
+
+
+def update(
+    project: Path,
+    *,
+    vcs_ref: str,
+    data: Mapping[str, object],
+    unsafe: bool,
+) -> None:
+    """Run Copier's three-way update of `project` (a clean git checkout) to `vcs_ref`.
+
+    Conflicts are written inline (`<<<<<<< before updating` markers plus unmerged index
+    entries); Copier reports none of them, so the caller inspects the checkout afterwards.
+    """
+    import copier  # noqa: PLC0415  (see render)
+    from copier.errors import CopierError, UnsafeTemplateError  # noqa: PLC0415
+    from plumbum import ProcessExecutionError  # noqa: PLC0415  (Copier runs git through plumbum)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            copier.run_update(
+                project,
+                data=dict(data),
+                vcs_ref=vcs_ref,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                conflict="inline",
+                unsafe=unsafe,
+            )
+        except UnsafeTemplateError as error:
+            match = _UNSAFE.search(str(error))
+            features = match.group("features").split(", ") if match else ["unknown"]
+            raise UntrustedTemplateError(
+                str(project), features, fix="review the template's copier.yml"
+            ) from error
+        except ValueError as error:
+            raise _answer_error(error, dict(data)) from error
+        except (CopierError, ProcessExecutionError) as error:
+            raise TemplateError(
+                f"Copier could not update {project} to {vcs_ref}: {error}",
+                fix="check `_src_path` and `_commit` in .copier-answers.yml and the --to ref",
             ) from error
 
 

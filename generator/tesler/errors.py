@@ -12,6 +12,8 @@ from tesler.exit_codes import ExitCode
 if TYPE_CHECKING:
     from pathlib import Path
 
+_SHOWN = 10  # files named in a one-line message; the rest are counted
+
 
 class TeslerError(Exception):
     """Base class: a message a user can act on, and the exit code that goes with it."""
@@ -59,4 +61,35 @@ class CommandError(TeslerError):
         super().__init__(
             f"{step} failed: `{' '.join(command)}` exited non-zero\n{tail}",
             fix=fix,
+        )
+
+
+class ProjectError(TeslerError):
+    """A generated project cannot be updated, checked or adopted as it stands."""
+
+
+class DirtyTreeError(ProjectError):
+    """The project has uncommitted changes that an update would not carry."""
+
+    def __init__(self, project: Path, files: list[str]) -> None:
+        """Name the files, so the user knows what to commit or stash."""
+        self.project = project
+        self.files = files
+        shown = ", ".join(files[:_SHOWN]) + (
+            f" and {len(files) - _SHOWN} more" if len(files) > _SHOWN else ""
+        )
+        super().__init__(
+            f"{project} has uncommitted changes: {shown}",
+            fix="commit or stash them (`git stash --include-untracked`), then run tesler again",
+        )
+
+
+class UntrustedTemplateError(TemplateError):
+    """The template needs Copier's trust (migrations, tasks or Jinja extensions)."""
+
+    def __init__(self, source: str, features: list[str], *, fix: str) -> None:
+        """Name the unsafe features the template uses."""
+        self.features = features
+        super().__init__(
+            f"template {source} runs code on this update ({', '.join(features)})", fix=fix
         )
