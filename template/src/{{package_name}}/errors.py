@@ -1,0 +1,17 @@
+"""Errors that a user can fix: each message says what went wrong, where, and the fix."""
+
+
+class ProjectError(Exception):
+    """Base class of the errors a stage reports without a traceback."""
+
+
+class SettingsError(ProjectError):
+    """params.yaml is missing, unreadable or does not match the settings model."""
+
+
+class DataError(ProjectError):
+    """A data file is missing or unreadable."""
+
+
+class ModelLoadError(ProjectError):
+    """A model file is missing, holds untrusted types or is not a scikit-learn Pipeline."""

@@ -1,0 +1,1 @@
+"""The boundary with the outside world: data files, model files and settings."""

@@ -1,0 +1,1 @@
+"""Tests of the project: they read as its specification."""
