@@ -5,16 +5,22 @@ reads the documented exit codes (docs/exit-codes.md).
 """
 
 # No `from __future__ import annotations`: Typer reads the annotations at run time.
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from tesler.errors import TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+
+if TYPE_CHECKING:
+    from tesler.update import UpdateResult
 
 app = typer.Typer(
     name="tesler",
@@ -94,6 +100,105 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         out.print(f"next: cd {result.destination} && make check")
     else:
         out.print(f"next: cd {result.destination} && git init && make setup && make repro")
+
+
+ProjectArg = Annotated[
+    Path, typer.Argument(help="The project's directory (default: the current directory).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")]
+
+
+@app.command()
+def update(  # noqa: PLR0913  (one parameter per documented option)
+    project: ProjectArg = Path(),
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Template ref to update to (tag, branch, HEAD); default: latest release."
+        ),
+    ] = None,
+    *,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the planned change and its diff; write nothing.")
+    ] = False,
+    as_json: JsonOption = False,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust", help="Let the template's `_migrations` run (Copier refuses otherwise)."
+        ),
+    ] = False,
+    keep_conflict_branch: Annotated[
+        bool,
+        typer.Option(
+            "--keep-conflict-branch",
+            help="On conflicts, commit the conflicted files on the update branch to resolve there.",
+        ),
+    ] = False,
+) -> None:
+    """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
+    from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
+
+    result = update_project(
+        project,
+        to_ref=to,
+        dry_run=dry_run,
+        trust=trust,
+        keep_conflict_branch=keep_conflict_branch,
+    )
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        _print_update(result)
+    if result.status == "conflict":
+        raise typer.Exit(int(ExitCode.CONFLICT))
+
+
+def _print_json(report: object) -> None:
+    # Plain write, not Rich: a JSON report must never be wrapped or highlighted.
+    typer.echo(json.dumps(report, indent=2))
+
+
+def _print_update(result: "UpdateResult") -> None:
+    versions = f"{result.from_version} → {result.to_version}"
+    if result.status == "up-to-date":
+        out.print(f"[green]up to date[/green]: {result.project} is at {result.to_version}")
+        return
+    if result.status == "conflict":
+        _print_conflicts(result)
+        return
+    verb = "would update" if result.status == "planned" else "updated"
+    out.print(f"[green]{verb}[/green] {result.project}: {versions}")
+    for path in result.changed_files:
+        out.print(f"  {escape(path)}")
+    if result.status == "planned":
+        out.print(escape(result.diff), end="", soft_wrap=True)
+        out.print("[dim]dry run: nothing was written[/dim]")
+    else:
+        out.print(
+            f"branch [bold]{result.branch}[/bold] (commit {(result.commit or '')[:12]}); "
+            f"your checkout is unchanged. Review and merge it: git merge {result.branch}"
+        )
+
+
+def _print_conflicts(result: "UpdateResult") -> None:
+    table = Table(title=f"conflicts updating {result.from_version} → {result.to_version}")
+    table.add_column("file")
+    table.add_column("kind")
+    table.add_column("hunk", overflow="fold")
+    for conflict in result.conflicts:
+        table.add_row(escape(conflict.path), conflict.kind, escape(conflict.hunk.rstrip()))
+    err.print(table)
+    if result.branch:
+        err.print(
+            f"[red]conflict[/red]: the conflicted update is committed on branch {result.branch} "
+            "for you to resolve; your checkout is unchanged"
+        )
+    else:
+        err.print(
+            "[red]conflict[/red]: nothing was committed and no branch created; your checkout is "
+            "unchanged. Resolve by hand with `copier update`, or rerun with --keep-conflict-branch"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,20 @@ class UpdateResult:
     changed_files: tuple[str, ...]
     diff: str = ""
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON report (docs/updating.md documents its fields)."""
+        return {
+            "project": str(self.project),
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "status": self.status,
+            "branch": self.branch,
+            "commit": self.commit,
+            "conflicts": [{"path": c.path, "kind": c.kind, "hunk": c.hunk} for c in self.conflicts],
+            "changed_files": list(self.changed_files),
+            "diff": self.diff,
+        }
+
 
 def update_project(  # noqa: PLR0913  (one keyword per documented option)
     project: Path,
