@@ -1,0 +1,183 @@
+"""`tesler fleet apply`: plan, then update every repository that needs it, wave by wave.
+
+Repositories run in worker processes: Copier renders in Python (the GIL would serialise
+threads) and changes the process's working directory while it runs. The forkserver
+imports Copier once; each worker it forks then pays nothing for it again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tesler.exit_codes import ExitCode
+from tesler.fleet.errors import FleetError
+from tesler.fleet.plan import plan_fleet
+from tesler.fleet.push.github import TOKEN_VARIABLES
+from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, PlanRow
+from tesler.fleet.state import record
+from tesler.fleet.worker import Job, adopt_parent, run_job
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tesler.fleet.manifest import LoadedManifest, PushConfig, Repository
+    from tesler.fleet.shard import Shard
+
+FAILURES = frozenset({"conflict", "failed", "blocked", "skipped"})
+_PRELOAD = ["tesler.fleet.worker", "tesler.update", "copier"]
+
+
+@dataclass(frozen=True)
+class _Rollout:
+    loaded: LoadedManifest
+    push: PushConfig
+    token: str | None
+    verify: bool
+    on_done: Callable[[ApplyRow], None]
+
+    def job(self, row: PlanRow, repository: Repository) -> Job:
+        return Job(
+            name=row.name,
+            wave=row.wave,
+            remote=row.remote,
+            branch=row.branch,
+            github=repository.github,
+            target_ref=row.target_ref,
+            from_version=row.current,
+            to_version=row.target,
+            update_branch=row.update_branch or "",
+            update_branch_commit=row.update_branch_commit,
+            data=dict(repository.data),
+            branch_prefix=self.loaded.manifest.settings.branch_prefix,
+            verify=self.verify,
+            push=self.push,
+            token=self.token,
+        )
+
+
+def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
+    loaded: LoadedManifest,
+    *,
+    jobs: int | None = None,
+    push: PushConfig | None = None,
+    verify: bool = False,
+    shard: Shard | None = None,
+    state_file: Path | None = None,
+    on_plan: Callable[[PlanReport], None] = lambda _: None,
+    on_done: Callable[[ApplyRow], None] = lambda _: None,
+) -> ApplyReport:
+    """Bring every selected repository to its target on an update branch; record the results."""
+    settings = loaded.manifest.settings
+    push = push or settings.push
+    rollout = _Rollout(loaded, push, _token(push), verify, on_done)
+    plan = plan_fleet(loaded, shard=shard)
+    on_plan(plan)
+    rows: list[ApplyRow] = []
+    failed_wave: int | None = None
+    with ExitStack() as stack:
+        pool: ProcessPoolExecutor | None = None
+        for wave in sorted({row.wave for row in plan.rows}):
+            planned = [row for row in plan.rows if row.wave == wave]
+            if failed_wave is not None:
+                rows += _report_each([_skipped(row, failed_wave) for row in planned], on_done)
+                continue
+            if pool is None and any(row.action == "update" for row in planned):
+                pool = stack.enter_context(_pool(jobs or settings.jobs))
+            done = _run_wave(rollout, planned, pool)
+            rows += done
+            if settings.stop_on_wave_failure and any(row.outcome in FAILURES for row in done):
+                failed_wave = wave
+    report = ApplyReport(
+        manifest=plan.manifest,
+        manifest_digest=plan.manifest_digest,
+        template=plan.template,
+        shard=shard,
+        backend=push.backend,
+        rows=tuple(sorted(rows, key=lambda row: (row.wave, row.name))),
+    )
+    record(state_file or loaded.state_file, report)
+    return report
+
+
+def apply_exit_code(report: ApplyReport) -> ExitCode:
+    """3 if any repository conflicted, else 1 if any failed, was blocked or skipped, else 0."""
+    outcomes = {row.outcome for row in report.rows}
+    if "conflict" in outcomes:
+        return ExitCode.CONFLICT
+    return ExitCode.FAILURE if outcomes & FAILURES else ExitCode.OK
+
+
+def _run_wave(
+    rollout: _Rollout, planned: list[PlanRow], pool: ProcessPoolExecutor | None
+) -> list[ApplyRow]:
+    repositories = {
+        repository.name: repository for repository in rollout.loaded.manifest.repositories
+    }
+    immediate = [_without_work(row) for row in planned if row.action != "update" or pool is None]
+    done = _report_each(immediate, rollout.on_done)
+    futures: list[Future[ApplyRow]] = [
+        pool.submit(run_job, rollout.job(row, repositories[row.name]))
+        for row in planned
+        if row.action == "update" and pool is not None
+    ]
+    for future in as_completed(futures):
+        done += _report_each([future.result()], rollout.on_done)
+    return done
+
+
+def _report_each(rows: list[ApplyRow], on_done: Callable[[ApplyRow], None]) -> list[ApplyRow]:
+    for row in rows:
+        on_done(row)
+    return rows
+
+
+def _without_work(row: PlanRow) -> ApplyRow:
+    return ApplyRow(
+        name=row.name,
+        wave=row.wave,
+        outcome="up-to-date" if row.action == "up-to-date" else "blocked",
+        from_version=row.current,
+        to_version=row.target,
+        message=row.reason,
+    )
+
+
+def _skipped(row: PlanRow, failed_wave: int) -> ApplyRow:
+    return ApplyRow(
+        name=row.name,
+        wave=row.wave,
+        outcome="skipped",
+        from_version=row.current,
+        to_version=row.target,
+        message=f"not started: wave {failed_wave} had failures (settings.stop_on_wave_failure)",
+    )
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=adopt_parent,
+        initargs=(dict(os.environ), str(Path.cwd())),
+    )
+
+
+def _token(push: PushConfig) -> str | None:
+    """The GitHub token, checked before any work so a missing one fails fast."""
+    if push.backend != "github":
+        return None
+    for variable in TOKEN_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    raise FleetError(
+        "the github push backend needs a token",
+        fix=f"export {TOKEN_VARIABLES[0]} or {TOKEN_VARIABLES[1]}",
+    )

@@ -1,0 +1,223 @@
+"""One repository's apply, run in a worker process: clone, update, verify, publish.
+
+Everything happens in a temporary clone that is deleted afterwards; the remote is the
+only thing changed, and only by the push backend. Any error becomes a `failed` row:
+one repository's failure never reaches the others.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tesler.errors import TeslerError
+from tesler.fleet.answers import parse_answers
+from tesler.fleet.push import PushRequest, backend_for
+from tesler.fleet.remote import list_heads
+from tesler.fleet.report import ApplyRow, ConflictRow
+from tesler.process import git, git_output, run
+from tesler.project_setup import ANSWERS_FILE
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from tesler.fleet.manifest import PushConfig
+    from tesler.update import UpdateResult
+
+_REMOTE_UPDATE = "refs/tesler/remote-update"
+_IDENTITY = {"user.name": "tesler fleet", "user.email": "tesler-fleet@localhost"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs for one repository (picklable)."""
+
+    name: str
+    wave: int
+    remote: str
+    branch: str
+    github: str | None
+    target_ref: str
+    from_version: str | None
+    to_version: str | None
+    update_branch: str
+    update_branch_commit: str | None
+    data: Mapping[str, object]
+    branch_prefix: str
+    verify: bool
+    push: PushConfig
+    token: str | None
+
+
+def adopt_parent(environ: dict[str, str], cwd: str) -> None:
+    """Worker initializer: a forkserver child starts with the server's, not the caller's, env."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
+
+
+def run_job(job: Job) -> ApplyRow:
+    """Apply one repository; never raises."""
+    started = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix=f"tesler-fleet-{job.name}-"))
+    try:
+        row = _apply(job, scratch / "repo")
+    except TeslerError as error:
+        message = f"{error.message} (fix: {error.fix})" if error.fix else error.message
+        row = _row(job, "failed", message=message)
+    except Exception as error:  # noqa: BLE001  (a bug must fail one repository, not the fleet)
+        row = _row(job, "failed", message=f"{type(error).__name__}: {error}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return row.model_copy(update={"seconds": round(time.monotonic() - started, 3)})
+
+
+def _row(job: Job, outcome: str, **fields: object) -> ApplyRow:
+    return ApplyRow.model_validate(
+        {
+            "name": job.name,
+            "wave": job.wave,
+            "outcome": outcome,
+            "from_version": job.from_version,
+            "to_version": job.to_version,
+            **fields,
+        }
+    )
+
+
+def _apply(job: Job, clone: Path) -> ApplyRow:
+    git(
+        [
+            "clone",
+            "--quiet",
+            "--no-tags",
+            "--single-branch",
+            f"--branch={job.branch}",
+            job.remote,
+            str(clone),
+        ],
+        clone.parent,
+        step=f"clone {job.name}",
+        fix="check the remote URL and branch in the manifest",
+    )
+    for key, value in _IDENTITY.items():
+        if not git_output(["config", key], clone):
+            git(["config", key, value], clone)
+    if job.update_branch_commit is not None:
+        git(
+            [
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                job.remote,
+                f"+refs/heads/{job.update_branch}:{_REMOTE_UPDATE}",
+            ],
+            clone,
+        )
+        if _already_applied(job, clone):
+            return _publish(job, clone, job.update_branch_commit, "unchanged")
+    from tesler.update import update_project  # noqa: PLC0415  (imports Copier: workers only)
+
+    result = update_project(
+        clone, to_ref=job.target_ref, data=job.data, branch_prefix=job.branch_prefix
+    )
+    if result.status == "conflict":
+        return _row(
+            job,
+            "conflict",
+            to_version=result.to_version,
+            conflicts=[
+                ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts
+            ],
+            message=f"{len(result.conflicts)} conflict(s): {_paths(result)}",
+        )
+    if result.status != "updated" or result.commit is None or result.branch is None:
+        return _row(job, "up-to-date", to_version=result.to_version)
+    if job.verify:
+        _verify(clone, result.commit)
+    job = _with_result(job, result)
+    commit = result.commit
+    remote = job.update_branch_commit
+    if remote is not None and _tree(clone, commit) == _tree(clone, remote):
+        commit = remote  # the remote already holds this content: keep its commit, push nothing
+    outcome = "unchanged" if commit == job.update_branch_commit else "updated"
+    return _publish(job, clone, commit, outcome, result=result)
+
+
+def _already_applied(job: Job, clone: Path) -> bool:
+    """The remote's update branch grows from today's base and records the target and overrides.
+
+    Those inputs determine the update, so re-running it would change nothing; commits a
+    person added on top of the branch (conflict fixes, say) are kept, not overwritten.
+    """
+    if git_output(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
+        return False
+    text = git_output(["show", f"{_REMOTE_UPDATE}:{ANSWERS_FILE}"], clone)
+    recorded = parse_answers(text or "")
+    if recorded.version is None or recorded.version != job.to_version:
+        return False
+    return all(recorded.answers.get(key) == value for key, value in job.data.items())
+
+
+def _verify(clone: Path, commit: str) -> None:
+    git(["-c", "advice.detachedHead=false", "checkout", "--quiet", commit], clone)
+    run(["make", "check"], clone, step="make check", fix="run `make check` on the update branch")
+
+
+def _tree(clone: Path, commit: str) -> str | None:
+    """The tree of `commit`, if the clone has it (a remote branch is fetched only when known)."""
+    return git_output(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], clone)
+
+
+def _paths(result: UpdateResult) -> str:
+    return ", ".join(sorted({conflict.path for conflict in result.conflicts}))
+
+
+def _with_result(job: Job, result: UpdateResult) -> Job:
+    """The versions (and branch) the update actually produced, which name the branch."""
+    branch = result.branch or job.update_branch
+    remote_commit = job.update_branch_commit
+    if branch != job.update_branch:
+        remote_commit = list_heads(job.remote, [branch]).get(branch)
+    return replace(
+        job,
+        from_version=result.from_version,
+        to_version=result.to_version,
+        update_branch=branch,
+        update_branch_commit=remote_commit,
+    )
+
+
+def _publish(
+    job: Job, clone: Path, commit: str, outcome: str, result: UpdateResult | None = None
+) -> ApplyRow:
+    changed = "\n".join(f"- `{path}`" for path in (result.changed_files if result else ()))
+    request = PushRequest(
+        clone=clone,
+        remote=job.remote,
+        repository=job.name,
+        github=job.github,
+        base_branch=job.branch,
+        branch=job.update_branch,
+        commit=commit,
+        remote_commit=job.update_branch_commit,
+        title=f"Update template from {job.from_version} to {job.to_version}",
+        body=f"Template update by `tesler fleet apply`.\n\nChanged files:\n{changed}\n"
+        if changed
+        else "Template update by `tesler fleet apply`.\n",
+    )
+    published = backend_for(job.push, token=job.token).publish(request)
+    return _row(
+        job,
+        outcome,
+        branch=job.update_branch,
+        commit=commit,
+        pushed=published.pushed,
+        pull_request=published.pull_request,
+        verified=True if job.verify and outcome == "updated" else None,
+    )
