@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tesler.errors import TeslerError
+from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
 
 if TYPE_CHECKING:
+    from tesler.check import CheckResult
     from tesler.update import UpdateResult
 
 app = typer.Typer(
@@ -152,6 +153,74 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
         _print_update(result)
     if result.status == "conflict":
         raise typer.Exit(int(ExitCode.CONFLICT))
+
+
+@app.command()
+def check(
+    project: ProjectArg = Path(),
+    *,
+    as_json: JsonOption = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this check: behind, answers or edited (repeatable)."),
+    ] = None,
+) -> None:
+    """Exit 4 when the project is behind its template, has invalid answers or edited files."""
+    from tesler.check import CHECKS, check_project  # noqa: PLC0415  (keeps --help fast)
+
+    unknown = sorted(set(only or ()) - set(CHECKS))
+    if unknown:
+        err.print(f"[red]error:[/red] unknown check {', '.join(unknown)}; use {', '.join(CHECKS)}")
+        raise typer.Exit(int(ExitCode.USAGE))
+    result = check_project(project, checks=[name for name in CHECKS if name in (only or CHECKS)])
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        _print_check(result)
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.DRIFT))
+
+
+def _print_check(result: "CheckResult") -> None:
+    latest = f", latest release {result.latest}" if result.latest else ""
+    where = f"{result.project} (at {result.version}{latest})"
+    for note in result.notes:
+        err.print(f"[dim]{escape(note)}[/dim]")
+    if result.ok:
+        out.print(f"[green]ok[/green]: {where}; checked {', '.join(result.checked)}")
+        return
+    out.print(f"[red]drift[/red]: {where}")
+    for finding in result.findings:
+        out.print(f"  [bold]{finding.check}[/bold]: {escape(finding.message)}", soft_wrap=True)
+
+
+@app.command()
+def schema(
+    template: Annotated[
+        str | None,
+        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the schema to FILE.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema that a project's .copier-answers.yml must satisfy."""
+    from tesler.answers_schema import answers_schema  # noqa: PLC0415
+    from tesler.questions import load_questions  # noqa: PLC0415
+    from tesler.template_source import resolve  # noqa: PLC0415
+
+    source = resolve(template)
+    if source.local_dir is None:
+        raise TemplateError(
+            f"--template {template} is a URL; the schema is read from a local copier.yml",
+            fix="clone the template and pass its directory",
+        )
+    text = json.dumps(answers_schema(load_questions(source.local_dir)), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
 
 
 def _print_json(report: object) -> None:

@@ -30,6 +30,9 @@ class Question:
     default: object
     choices: tuple[str | int | float, ...]
     computed: bool
+    validator: str = ""
+    conditional: bool = False
+    secret: bool = False
 
     def parse(self, raw: str) -> object:
         """Turn a `--data` string into the question's type, or say what to type instead."""
@@ -73,14 +76,26 @@ def load_questions(template_dir: Path) -> tuple[Question, ...]:
     """Return the questions of the template at `template_dir`, in file order."""
     config_path = template_dir / TEMPLATE_CONFIG
     try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TemplateError(
             f"{template_dir} has no {TEMPLATE_CONFIG}, so it is not a Copier template",
             fix="pass --template with the path or git URL of a tesler template",
         ) from None
+    return parse_questions(text, str(config_path))
+
+
+def load_config(text: str, origin: str) -> dict[str, object]:
+    """Parse the text of a copier.yml (read from a file or from a git revision)."""
+    config = yaml.safe_load(text)
     if not isinstance(config, dict):
-        raise TemplateError(f"{config_path} is not a YAML mapping", fix="restore copier.yml")
+        raise TemplateError(f"{origin} is not a YAML mapping", fix="restore copier.yml")
+    return config
+
+
+def parse_questions(text: str, origin: str) -> tuple[Question, ...]:
+    """The questions of a copier.yml given as text, in file order."""
+    config = load_config(text, origin)
     questions = []
     for name, spec in config.items():
         if not isinstance(name, str) or name.startswith("_"):
@@ -106,6 +121,10 @@ def _question(name: str, spec: dict[str, object]) -> Question:
         default=spec.get("default"),
         choices=values,
         computed=spec.get("when") is False,
+        validator=str(spec.get("validator", "")),
+        # A Jinja `when` may skip the question, and Copier then records no answer for it.
+        conditional=not isinstance(spec.get("when", True), bool),
+        secret=spec.get("secret") is True,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -140,3 +141,33 @@ def list_refs(source: str) -> TemplateRefs:
             else:
                 tags.setdefault(name, sha)
     return TemplateRefs(source=source, tags=tags, branches=branches, head=head)
+
+
+def read_template_file(source: str, ref: str, path: str) -> str:
+    """The text of `path` in the template at `ref` (e.g. copier.yml at the recorded version).
+
+    A local template is read in place; a remote one through a blob-less bare clone, which
+    fetches only the trees and the one file asked for.
+    """
+    if Path(source).is_dir():
+        return _show(Path(source), ref, path, source)
+    with tempfile.TemporaryDirectory(prefix="tesler-template-") as directory:
+        command = ["git", "clone", "--quiet", "--bare", "--filter=blob:none", source, directory]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise TemplateError(
+                f"cannot clone template {source}: {completed.stderr.strip()}",
+                fix="check `_src_path` in .copier-answers.yml and that the template is reachable",
+            )
+        return _show(Path(directory), ref, path, source)
+
+
+def _show(repository: Path, ref: str, path: str, source: str) -> str:
+    command = ["git", "show", f"{ref}:{path}"]
+    completed = subprocess.run(command, cwd=repository, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise TemplateError(
+            f"template {source} has no {path} at {ref}",
+            fix="check `_commit` in .copier-answers.yml: it must name a commit of the template",
+        )
+    return completed.stdout
