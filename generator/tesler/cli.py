@@ -20,6 +20,7 @@ from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
 
 if TYPE_CHECKING:
+    from tesler.adopt import AdoptResult
     from tesler.check import CheckResult
     from tesler.update import UpdateResult
 
@@ -221,6 +222,69 @@ def schema(
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
+
+
+@app.command()
+def adopt(  # noqa: PLR0913  (one parameter per documented option)
+    project: Annotated[Path, typer.Argument(help="The existing repository to adopt.")],
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
+    ] = None,
+    context: Annotated[
+        Path | None,
+        typer.Option(help="A cookiecutter replay file to read the answers from."),
+    ] = None,
+    *,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what the template would change; no branch.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring an existing repository under the template on a branch `template-adopt`."""
+    from tesler.adopt import adopt_project  # noqa: PLC0415  (keeps --help fast)
+
+    result = adopt_project(
+        project,
+        data=data or [],
+        template=template,
+        vcs_ref=vcs_ref,
+        context_file=context,
+        dry_run=dry_run,
+    )
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        _print_adopt(result)
+
+
+def _print_adopt(result: "AdoptResult") -> None:
+    table = Table(title=f"{result.project} under {result.template} {result.version}")
+    table.add_column("file")
+    table.add_column("status")
+    colours = {"added": "green", "would-change": "yellow", "identical": "dim"}
+    for file in result.files:
+        table.add_row(escape(file.path), f"[{colours[file.status]}]{file.status}[/]")
+    out.print(table)
+    out.print(f"answers from {escape(result.answers_from)}")
+    for dropped in result.dropped:
+        err.print(f"[yellow]not used:[/yellow] {escape(dropped)} (pass it with --data)")
+    changed = sum(file.status == "would-change" for file in result.files)
+    if result.branch is None:
+        out.print(f"[dim]dry run: nothing was written; {changed} file(s) would change[/dim]")
+        return
+    out.print(
+        f"committed on branch [bold]{result.branch}[/bold] ({(result.commit or '')[:12]}); "
+        f"your checkout is unchanged. {changed} file(s) of yours were rewritten by the "
+        f"template: review them with `git diff HEAD {result.branch}` before merging"
+    )
 
 
 def _print_json(report: object) -> None:
