@@ -34,7 +34,7 @@ def test_dvc_status_reports_nothing_changed_after_new(classification_project: Pa
 def test_data_and_model_were_pushed_to_the_local_remote(classification_project: Path) -> None:
     status = run_in(classification_project, "uv", "run", "--frozen", "dvc", "status", "--cloud")
     assert status.returncode == 0, status.stderr
-    assert "up to date" in status.stdout
+    assert "in sync" in status.stdout
     storage = classification_project.parent / "ml-project-dvc-storage"
     assert any(path.is_file() for path in storage.rglob("*"))
 
