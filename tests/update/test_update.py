@@ -258,3 +258,45 @@ def test_migration_is_refused_without_trust_and_runs_with_it(
     assert "HISTORY.md" in files
     assert "NOTES.md" not in files
     assert (project / "NOTES.md").exists()
+
+
+RENAME_MIGRATION = """_migrations:
+  - version: v0.2.0
+    when: "{{ _stage == 'before' }}"
+    command:
+      - "{{ _copier_python }}"
+      - -c
+      - |
+        import pathlib, re
+        answers = pathlib.Path(".copier-answers.yml")
+        text = re.sub(r"^coverage_floor:", "coverage_min:", answers.read_text(), flags=re.M)
+        answers.write_text(text)
+"""
+
+
+def test_renamed_question_keeps_its_answer_through_the_documented_migration(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """The example of docs/releasing.md: a breaking rename shipped with a `before` migration."""
+    template = tmp_path / "template"
+    shutil.copytree(template_repo, template)
+    git(template, "tag", "v0.1.0")
+    project = tmp_path / "project"
+    args = ("--template", str(template), "--vcs-ref", "v0.1.0", "--defaults", "--no-setup")
+    assert tesler("new", str(project), *args, "--data", "coverage_floor=70") == 0
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit(project, "generate")
+    for path in [template / "copier.yml", *(template / "template").rglob("*")]:
+        if path.is_file() and "coverage_floor" in path.read_text(errors="ignore"):
+            path.write_text(path.read_text().replace("coverage_floor", "coverage_min"))
+    config = template / "copier.yml"
+    config.write_text(config.read_text().replace("_exclude:", RENAME_MIGRATION + "_exclude:", 1))
+    commit(template, "Rename coverage_floor to coverage_min (breaking)")
+    git(template, "tag", "v0.2.0")
+
+    result = update_project(project, trust=True)
+
+    assert result.status == "updated"
+    answers = git(project, "show", "template-update/v0.2.0:.copier-answers.yml")
+    assert "coverage_min: 70" in answers
+    assert "coverage_floor" not in answers
