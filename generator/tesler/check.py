@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from tesler import versions
 from tesler.answers_schema import answers_schema
 from tesler.checkout import read_answers
-from tesler.errors import TeslerError
+from tesler.errors import ProjectError, TeslerError
 from tesler.project_setup import ANSWERS_FILE
 from tesler.questions import TEMPLATE_CONFIG, load_config, parse_questions
 
@@ -73,6 +73,8 @@ class CheckResult:
 def check_project(project: Path, *, checks: Iterable[CheckName] = CHECKS) -> CheckResult:
     """Run the chosen checks on the project at `project`."""
     directory = project.expanduser().resolve()
+    if not directory.is_dir():
+        raise ProjectError(f"{directory} is not a directory", fix="pass the project's directory")
     answers = read_answers(directory)
     source = versions.source_location(str(answers["_src_path"]), directory)
     version = str(answers["_commit"])

@@ -269,8 +269,9 @@ def _print_adopt(result: "AdoptResult") -> None:
     table = Table(title=f"{result.project} under {result.template} {result.version}")
     table.add_column("file")
     table.add_column("status")
-    colours = {"added": "green", "would-change": "yellow", "identical": "dim"}
-    for file in result.files:
+    colours = {"would-change": "yellow", "added": "green", "identical": "dim"}
+    order = list(colours)
+    for file in sorted(result.files, key=lambda file: order.index(file.status)):
         table.add_row(escape(file.path), f"[{colours[file.status]}]{file.status}[/]")
     out.print(table)
     out.print(f"answers from {escape(result.answers_from)}")
@@ -283,7 +284,8 @@ def _print_adopt(result: "AdoptResult") -> None:
     out.print(
         f"committed on branch [bold]{result.branch}[/bold] ({(result.commit or '')[:12]}); "
         f"your checkout is unchanged. {changed} file(s) of yours were rewritten by the "
-        f"template: review them with `git diff HEAD {result.branch}` before merging"
+        f"template: review them with `git diff HEAD {result.branch}` before merging",
+        soft_wrap=True,
     )
 
 
@@ -310,7 +312,8 @@ def _print_update(result: "UpdateResult") -> None:
     else:
         out.print(
             f"branch [bold]{result.branch}[/bold] (commit {(result.commit or '')[:12]}); "
-            f"your checkout is unchanged. Review and merge it: git merge {result.branch}"
+            f"your checkout is unchanged. Review and merge it: git merge {result.branch}",
+            soft_wrap=True,
         )
 
 
@@ -330,7 +333,9 @@ def _print_conflicts(result: "UpdateResult") -> None:
     else:
         err.print(
             "[red]conflict[/red]: nothing was committed and no branch created; your checkout is "
-            "unchanged. Resolve by hand with `copier update`, or rerun with --keep-conflict-branch"
+            "unchanged. Rerun with --keep-conflict-branch to commit the conflicted files on the "
+            "update branch and resolve them there",
+            soft_wrap=True,
         )
 
 
