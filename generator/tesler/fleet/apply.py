@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,13 +21,14 @@ from tesler.fleet.errors import FleetError
 from tesler.fleet.plan import plan_fleet
 from tesler.fleet.push.github import TOKEN_VARIABLES
 from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, PlanRow
+from tesler.fleet.scratch import scratch_root
 from tesler.fleet.state import record
 from tesler.fleet.worker import Job, adopt_parent, run_job
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tesler.fleet.manifest import LoadedManifest, PushConfig, Repository
+    from tesler.fleet.manifest import LoadedManifest, PushConfig, Repository, Settings
     from tesler.fleet.shard import Shard
 
 FAILURES = frozenset({"conflict", "failed", "blocked", "skipped"})
@@ -88,7 +90,7 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
                 rows += _report_each([_skipped(row, failed_wave) for row in planned], on_done)
                 continue
             if pool is None and any(row.action == "update" for row in planned):
-                pool = stack.enter_context(_pool(jobs or settings.jobs))
+                pool = stack.enter_context(_pool(jobs or settings.jobs, _scratch(stack, settings)))
             done = _run_wave(rollout, planned, pool)
             rows += done
             if settings.stop_on_wave_failure and any(row.outcome in FAILURES for row in done):
@@ -159,14 +161,26 @@ def _skipped(row: PlanRow, failed_wave: int) -> ApplyRow:
     )
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+def _scratch(stack: ExitStack, settings: Settings) -> Path | None:
+    """A directory of this run under the scratch root, removed with everything left in it."""
+    root = scratch_root(settings.scratch)
+    if root is None:
+        return None
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tesler-fleet-", dir=root)))
+
+
+def _pool(jobs: int, scratch: Path | None) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
+    environ = dict(os.environ)
+    if scratch is not None:
+        environ["TMPDIR"] = str(scratch)
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,
         initializer=adopt_parent,
-        initargs=(dict(os.environ), str(Path.cwd())),
+        initargs=(environ, str(Path.cwd())),
     )
 
 

@@ -22,6 +22,7 @@ fleet_app = typer.Typer(
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+_LOG_WIDTH = 200
 
 
 class Format(enum.StrEnum):
@@ -178,12 +179,14 @@ def _emit(
     if output_format is Format.table:
         table = render.rich_table(view(report))
         if output is None:
-            out.print(table)
+            # Logs and pipes get a wide table rather than reasons folded into 80 columns.
+            console = out if out.is_terminal else Console(highlight=False, width=_LOG_WIDTH)
+            console.print(table)
             for line in view(report).details:
-                out.print(line, markup=False)
+                console.print(line, markup=False, highlight=False)
             return
         with output.open("w", encoding="utf-8") as stream:
-            Console(file=stream, width=160, highlight=False).print(table)
+            Console(file=stream, width=_LOG_WIDTH, highlight=False).print(table)
         return
     text = {
         Format.json: lambda: report.model_dump_json(indent=2) + "\n",

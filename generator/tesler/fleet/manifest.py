@@ -88,6 +88,7 @@ class Settings(_Strict):
     jobs: Annotated[StrictInt, Field(ge=1, le=64)] = 2
     branch_prefix: Annotated[StrictStr, Field(min_length=1)] = "template-update/"
     state_file: StrictStr = DEFAULT_STATE_FILE
+    scratch: Annotated[StrictStr, Field(min_length=1)] = "auto"
     push: PushConfig = LocalPush(backend="local")
 
 

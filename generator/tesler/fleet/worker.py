@@ -55,9 +55,13 @@ class Job:
 
 
 def adopt_parent(environ: dict[str, str], cwd: str) -> None:
-    """Worker initializer: a forkserver child starts with the server's, not the caller's, env."""
+    """Worker initializer: a forkserver child starts with the server's, not the caller's, env.
+
+    `environ` carries TMPDIR, so Copier's and git's temporary files follow the scratch choice.
+    """
     os.environ.clear()
     os.environ.update(environ)
+    tempfile.tempdir = environ.get("TMPDIR")
     os.chdir(cwd)
 
 

@@ -1,0 +1,79 @@
+"""`tesler fleet plan`: reads every remote, never writes, and says why a repository is blocked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tesler
+from tests.fleet.conftest import Fleet, make_fleet, standard_manifest
+
+
+@pytest.fixture(scope="module")
+def fleet(
+    tmp_path_factory: pytest.TempPathFactory, template_history: Path, sources: dict[str, Path]
+) -> Fleet:
+    return make_fleet(tmp_path_factory.mktemp("plan"), template_history, sources)
+
+
+@pytest.fixture(scope="module")
+def manifest(fleet: Fleet) -> Path:
+    pinned = f"  - name: pinned\n    remote: {fleet.remotes['current']}\n    version: v0.1.0\n"
+    edge = f"  - name: edge\n    remote: {fleet.remotes['clean']}\n    channel: edge\n"
+    return fleet.manifest(standard_manifest(fleet) + pinned + edge)
+
+
+def plan_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    capsys.readouterr()
+    code = tesler("fleet", "plan", *argv, "--json")
+    return code, json.loads(capsys.readouterr().out)
+
+
+def rows_by_name(report: dict[str, object]) -> dict[str, dict[str, object]]:
+    rows = report["rows"]
+    assert isinstance(rows, list)
+    return {row["name"]: row for row in rows}
+
+
+def test_plan_reports_action_and_reason_for_every_repository(
+    manifest: Path, fleet: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = fleet.all_refs()
+    code, report = plan_json(capsys, str(manifest))
+    rows = rows_by_name(report)
+    assert code == 1  # some repositories are blocked
+    assert {name: row["action"] for name, row in rows.items()} == {
+        "clean": "update",
+        "edited": "update",
+        "conflicted": "update",
+        "current": "up-to-date",
+        "invalid": "blocked",
+        "unanswered": "blocked",
+        "unreachable": "blocked",
+        "pinned": "blocked",
+        "edge": "update",
+    }
+    assert rows["clean"]["current"] == "v0.1.0"
+    assert rows["clean"]["target"] == "v0.2.0"
+    assert rows["clean"]["behind"] == 1
+    assert rows["clean"]["update_branch"] == "template-update/v0.2.0"
+    assert rows["current"]["behind"] == 0
+    assert "not valid YAML" in str(rows["invalid"]["reason"])
+    assert ".copier-answers.yml" in str(rows["unanswered"]["reason"])
+    assert "unreachable" in str(rows["unreachable"]["reason"])
+    assert "pinned ahead" in str(rows["pinned"]["reason"])
+    assert str(rows["edge"]["target"]).startswith("v0.2.0-1-g")
+    assert fleet.all_refs() == before  # plan only reads
+
+
+def test_plan_table_names_blocked_reasons(
+    manifest: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert tesler("fleet", "plan", str(manifest)) == 1
+    printed = capsys.readouterr().out
+    assert "clean" in printed
+    assert "pinned ahead" in printed
+    assert "blocked" in printed
