@@ -300,3 +300,27 @@ def test_renamed_question_keeps_its_answer_through_the_documented_migration(
     answers = git(project, "show", "template-update/v0.2.0:.copier-answers.yml")
     assert "coverage_min: 70" in answers
     assert "coverage_floor" not in answers
+
+
+def test_project_in_a_subdirectory_of_a_repository_updates_there(
+    released_template: Path, tmp_path: Path
+) -> None:
+    repository = tmp_path / "monorepo"
+    repository.mkdir()
+    git(repository, "init", "--quiet", "--initial-branch=main")
+    (repository / "ROOT.md").write_text("other teams' files\n")
+    args = ("--template", str(released_template), "--vcs-ref", "v0.1.0", "--defaults")
+    assert tesler("new", str(repository / "svc"), *args, "--no-setup") == 0
+    readme = repository / "svc" / "README.md"
+    readme.write_text(readme.read_text() + LOCAL_SECTION)
+    commit(repository, "monorepo")
+
+    conflicted = update_project(repository / "svc")
+    assert [(c.path, c.kind) for c in conflicted.conflicts] == [("README.md", "marker")]
+
+    readme.write_text(readme.read_text().replace(LOCAL_SECTION, ""))
+    commit(repository, "drop our news")
+    result = update_project(repository / "svc")
+    assert result.status == "updated"
+    changed = git(repository, "diff", "--name-only", "main", "template-update/v0.2.0").split()
+    assert changed == ["svc/.copier-answers.yml", "svc/README.md"]
