@@ -201,8 +201,14 @@ def _resolve(refs: versions.TemplateRefs, source: str, ref: str) -> str:
 
 
 def _refuse_dirty_template(source: str, target_ref: str) -> None:
-    if Path(source).is_dir():
+    if not Path(source).is_dir():
+        return
+    try:
         refuse_dirty_head(TemplateSource(location=source, local_dir=Path(source)), target_ref)
+    except TemplateError as error:
+        raise TemplateError(
+            error.message, fix="commit the template changes, or pass --to with a release tag"
+        ) from None
 
 
 def _answered(answers: Mapping[str, object], overrides: Mapping[str, object]) -> bool:
