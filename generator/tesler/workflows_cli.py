@@ -1,0 +1,68 @@
+"""`tesler workflows ...` commands: parsing and printing only.
+
+`run` exits 0 when no job failed (skipped jobs are listed with their reason), 1 when a job
+failed or a workflow cannot be run locally (the error names workflow, job, step, action).
+"""
+
+# No `from __future__ import annotations`: Typer reads the annotations at run time.
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tesler.exit_codes import ExitCode
+from tesler.workflows.execute import JobResult, Status
+
+workflows_app = typer.Typer(
+    help="Run a generated project's GitHub Actions workflows locally, without a runner.",
+    no_args_is_help=True,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.SKIPPED: "yellow"}
+
+
+@workflows_app.callback()
+def _group() -> None:
+    """Keep `workflows` a command group even while it has a single command."""
+
+
+@workflows_app.command("run")
+def run(
+    project: Annotated[
+        Path, typer.Argument(help="The generated project (the directory holding .github/).")
+    ] = Path(),
+    workflow: Annotated[
+        str | None, typer.Option(help="Only this workflow (file name, stem or `name:`).")
+    ] = None,
+    job: Annotated[str | None, typer.Option(help="Only this job (key or `name:`).")] = None,
+    *,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run each job's steps in the project; skip (with the reason) jobs that need a cloud."""
+    from tesler.workflow_runner import run_workflows  # noqa: PLC0415  (keeps --help fast)
+
+    on_step = (lambda _: None) if as_json else (lambda line: err.print(f"[dim]→ {line}[/dim]"))
+    report = run_workflows(project, workflow=workflow, job=job, on_step=on_step)
+    if as_json:
+        out.print_json(report.to_json())
+    else:
+        _print_report(report.jobs)
+    raise typer.Exit(int(ExitCode.FAILURE if report.failed else ExitCode.OK))
+
+
+def _print_report(jobs: tuple[JobResult, ...]) -> None:
+    table = Table("workflow", "job", "status", "seconds", "reason")
+    for job in jobs:
+        status = f"[{_STYLE[job.status]}]{job.status.value}[/]"
+        table.add_row(job.workflow, job.job, status, f"{job.duration_seconds:.1f}", job.reason)
+    out.print(table)
+    for job in jobs:
+        for warning in job.warnings:
+            err.print(f"[yellow]warning:[/yellow] {job.workflow}, job {job.job}: {warning}")
+        failed = [step for step in job.steps if step.status is Status.FAILED]
+        for step in failed:
+            err.print(f"[red]{job.workflow}, job {job.job}, step {step.index} ({step.label}):[/]")
+            err.print(step.output_tail or "(no output)", markup=False, highlight=False)

@@ -1,0 +1,1 @@
+"""Delivery: Terraform option matrix and the runner-free workflow run."""
