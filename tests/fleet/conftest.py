@@ -19,6 +19,8 @@ from tests.conftest import git, tesler
 README = "template/README.md.jinja"
 FLEET_SECTION = "\n## Fleet\n\nfleet line one\nfleet line two\nfleet line three\n"
 IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@t")
+# A string metric with markup: every rendering must show it as text, never as markup.
+METRICS = '{"test": {"accuracy": 0.9561, "f1": 0.9655}, "note": "<script>x</script> | *b*"}\n'
 
 
 def commit_all(repo: Path, message: str) -> str:
@@ -49,7 +51,7 @@ def _generate(template: Path, parent: Path, name: str, version: str) -> Path:
     project = parent / name
     code = tesler(
         "new", str(project), "--template", str(template), "--vcs-ref", version,
-        "--defaults", "--no-setup", "--data", f"project_name={name}",
+        "--defaults", "--no-setup", "--data", f"project_name={name}", "--data", "coverage_floor=90",
     )  # fmt: skip
     assert code == 0, f"tesler new {name} exited {code}"
     git(project, "init", "--quiet", "--initial-branch=main")
@@ -69,7 +71,7 @@ def sources(template_history: Path, tmp_path_factory: pytest.TempPathFactory) ->
         made[name] = parent / name
         git(parent, "clone", "--quiet", str(made[base]), str(made[name]))
     # The clean one commits the quality figures a real project's pipeline would.
-    (made["clean"] / "metrics.json").write_text('{"accuracy": 0.9561, "f1": 0.9655}\n')
+    (made["clean"] / "metrics.json").write_text(METRICS, encoding="utf-8")
     (made["clean"] / "promotion.json").write_text('{"promoted": true, "reason": "first model"}\n')
     commit_all(made["clean"], "metrics of the first model")
     (made["edited"] / "NOTES.md").write_text("team notes\n", encoding="utf-8")

@@ -26,7 +26,11 @@ def _git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProces
 def _reason(completed: subprocess.CompletedProcess[bytes]) -> str:
     lines = [line.strip() for line in completed.stderr.decode(errors="replace").splitlines()]
     useful = [line for line in lines if line and not line.startswith("warning:")]
-    return useful[0] if useful else f"git exited with status {completed.returncode}"
+    return (
+        useful[0].removeprefix("fatal: ")
+        if useful
+        else f"git exited with status {completed.returncode}"
+    )
 
 
 def list_heads(url: str, patterns: list[str]) -> dict[str, str]:

@@ -1,0 +1,120 @@
+"""The fleet manifest: strict, and every error names the line to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tesler.fleet.errors import ManifestError
+from tesler.fleet.manifest import GithubPush, load_manifest
+from tests.conftest import tesler
+
+VALID = """\
+template: ../template
+channels:
+  stable: v0.2.0
+  edge: main
+settings:
+  stop_on_wave_failure: false
+  jobs: 4
+  push:
+    backend: github
+    api_url: http://127.0.0.1:9/api
+repositories:
+  - name: churn
+    remote: git@github.com:acme/churn.git
+    channel: stable
+    data:
+      coverage_floor: 85
+    wave: 1
+  - name: fraud
+    remote: /srv/git/fraud.git
+    branch: trunk
+    version: v0.1.0
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fleet.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(write(tmp_path, text))
+    return caught.value.problems
+
+
+def test_valid_manifest_loads_with_defaults_and_resolved_paths(tmp_path: Path) -> None:
+    loaded = load_manifest(write(tmp_path, VALID))
+    churn, fraud = loaded.manifest.repositories
+    assert loaded.template == str((tmp_path.parent / "template").resolve())
+    assert loaded.state_file == tmp_path / ".tesler-fleet-state.json"
+    assert loaded.target_ref(churn) == "v0.2.0"
+    assert loaded.target_ref(fraud) == "v0.1.0"
+    assert churn.branch == "main"
+    assert churn.data == {"coverage_floor": 85}
+    assert fraud.wave == 0
+    assert isinstance(loaded.manifest.settings.push, GithubPush)
+    assert not loaded.manifest.settings.stop_on_wave_failure
+
+
+def test_digest_ignores_comments_and_layout(tmp_path: Path) -> None:
+    first = load_manifest(write(tmp_path, VALID)).digest
+    second = load_manifest(write(tmp_path, "# a comment\n" + VALID)).digest
+    third = load_manifest(write(tmp_path, VALID.replace("jobs: 4", "jobs: 3"))).digest
+    assert first == second
+    assert first != third
+
+
+def test_unknown_key_names_its_line_and_the_likely_key(tmp_path: Path) -> None:
+    text = VALID.replace("    branch: trunk\n", "    brnch: trunk\n")
+    assert problems(tmp_path, text) == [
+        "fleet.yml:20: unknown key 'repositories[1].brnch'; did you mean 'branch'?"
+    ]
+
+
+def test_every_problem_is_reported_in_line_order(tmp_path: Path) -> None:
+    text = VALID.replace("jobs: 4", "jobs: 0").replace("wave: 1", 'wave: "1"')
+    text = text.replace("    version: v0.1.0\n", "")
+    found = problems(tmp_path, text)
+    assert [problem.split(":")[1] for problem in found] == ["7", "17", "18"]
+    assert "settings.jobs" in found[0]
+    assert "repositories[0].wave" in found[1]
+    assert "give exactly one of `version` (a pin) or `channel`" in found[2]
+
+
+def test_dangling_channel_and_duplicate_names_are_errors(tmp_path: Path) -> None:
+    text = VALID.replace("channel: stable", "channel: beta").replace("name: fraud", "name: churn")
+    found = problems(tmp_path, text)
+    assert found[0].startswith("fleet.yml:14: repositories[0].channel 'beta' is not a channel")
+    assert found[1].startswith("fleet.yml:18: repository name 'churn' is already used")
+
+
+def test_duplicate_keys_and_bad_yaml_name_the_line(tmp_path: Path) -> None:
+    duplicated = VALID.replace("    wave: 1\n", "    wave: 1\n    wave: 2\n")
+    assert problems(tmp_path, duplicated) == ["fleet.yml:18: duplicate key 'repositories[0].wave'"]
+    broken = VALID.replace("  edge: main\n", "  edge: [main\n")
+    assert problems(tmp_path, broken)[0].startswith("fleet.yml:5: not valid YAML")
+
+
+def test_cli_prints_the_problems_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, VALID.replace("remote: /srv", "remote_url: /srv"))
+    assert tesler("fleet", "plan", str(path)) == 1
+    printed = capsys.readouterr().err
+    assert "fleet.yml:19: unknown key 'repositories[1].remote_url'" in printed
+    assert "fix:" in printed
+
+
+def test_missing_manifest_and_bad_shard_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert tesler("fleet", "plan", str(tmp_path / "absent.yml")) == 1
+    assert "cannot read it" in capsys.readouterr().err
+    path = write(tmp_path, VALID)
+    assert tesler("fleet", "plan", str(path), "--shard", "3/2") == 1
+    assert "--shard '3/2' is not of the form I/N" in capsys.readouterr().err
