@@ -1,0 +1,87 @@
+"""Waves, the readonly backend and --verify: how apply decides what runs and what is pushed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git, tesler
+from tests.fleet.conftest import Fleet, commit_all
+
+BRANCH = "template-update/v0.2.0"
+
+
+def manifest(fleet: Fleet, members: dict[str, int], settings: str = "") -> Path:
+    """Members by wave, all following `stable`."""
+    repos = "".join(
+        f"  - name: {name}\n    remote: {fleet.remotes[name]}\n    channel: stable\n"
+        f"    wave: {wave}\n"
+        for name, wave in members.items()
+    )
+    return fleet.manifest(
+        f"template: {fleet.template}\nchannels:\n  stable: v0.2.0\n"
+        f"settings:\n  jobs: 2\n{settings}repositories:\n{repos}"
+    )
+
+
+def apply(path: Path, *argv: str) -> tuple[int, dict[str, dict[str, object]]]:
+    report = path.parent / "report.json"
+    code = tesler("fleet", "apply", str(path), "--json", "-o", str(report), *argv)
+    return code, {row["name"]: row for row in json.loads(report.read_text())["rows"]}
+
+
+def test_a_failed_wave_stops_later_waves(fresh_fleet: Fleet) -> None:
+    path = manifest(fresh_fleet, {"invalid": 0, "clean": 1})
+    code, rows = apply(path)
+    assert code == 1
+    assert rows["invalid"]["outcome"] == "blocked"
+    assert rows["clean"]["outcome"] == "skipped"
+    assert "wave 0 had failures" in str(rows["clean"]["message"])
+    assert BRANCH not in fresh_fleet.heads("clean")
+
+
+def test_later_waves_run_when_configured_to_continue(fresh_fleet: Fleet) -> None:
+    path = manifest(fresh_fleet, {"invalid": 0, "clean": 1}, "  stop_on_wave_failure: false\n")
+    code, rows = apply(path)
+    assert code == 1  # the blocked repository still fails the run
+    assert rows["clean"]["outcome"] == "updated"
+    assert BRANCH in fresh_fleet.heads("clean")
+
+
+def test_readonly_backend_updates_in_a_clone_and_pushes_nothing(fresh_fleet: Fleet) -> None:
+    path = manifest(fresh_fleet, {"clean": 0, "current": 0})
+    before = fresh_fleet.all_refs()
+    code, rows = apply(path, "--push", "readonly")
+    assert code == 0
+    assert rows["clean"]["outcome"] == "updated"
+    assert rows["clean"]["pushed"] is False
+    assert fresh_fleet.all_refs() == before
+
+
+@pytest.fixture
+def gated(fresh_fleet: Fleet, sources: dict[str, Path], tmp_path: Path) -> Fleet:
+    """Two members whose `make check` passes or fails at once (real gates are tested elsewhere)."""
+    for name, recipe in (("passes", "@true"), ("fails", "@echo gate failed && false")):
+        work = tmp_path / name
+        git(tmp_path, "clone", "--quiet", str(sources["clean"]), str(work))
+        (work / "Makefile").write_text(f"check:\n\t{recipe}\n", encoding="utf-8")
+        commit_all(work, "a fast gate")
+        remote = fresh_fleet.root / "remotes" / f"{name}.git"
+        git(tmp_path, "clone", "--quiet", "--bare", str(work), str(remote))
+        fresh_fleet.remotes[name] = remote
+    return fresh_fleet
+
+
+def test_verify_pushes_only_updates_whose_gates_pass(gated: Fleet) -> None:
+    path = manifest(gated, {"passes": 0, "fails": 0})
+    code, rows = apply(path, "--verify")
+    assert code == 1
+    assert rows["passes"]["outcome"] == "updated"
+    assert rows["passes"]["verified"] is True
+    assert rows["fails"]["outcome"] == "failed"
+    assert "make check failed" in str(rows["fails"]["message"])
+    assert "gate failed" in str(rows["fails"]["message"])
+    assert BRANCH in gated.heads("passes")
+    assert BRANCH not in gated.heads("fails")
