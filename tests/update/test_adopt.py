@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import git, tesler
+from tesler.adopt import map_context, read_legacy_context
+from tesler.questions import load_questions
+from tests.conftest import REPO_ROOT, git, tesler
 from tests.update.conftest import commit, snapshot_state
 
 CRUFT = {
@@ -163,3 +165,37 @@ def test_adopt_refuses_a_project_already_under_the_template(
     code, report = _adopt(capsys, str(project), "--template", str(released_template))
     assert code == 1
     assert "tesler update" in str(report["stderr"])
+
+
+def test_cookiecutter_replay_context_maps_to_the_template_questions(tmp_path: Path) -> None:
+    replay = tmp_path / "cookiecutter.json"
+    replay.write_text(
+        json.dumps(
+            {
+                "cookiecutter": {
+                    "repo_name": "fraud-detector",
+                    "module_name": "Fraud.Detector",
+                    "full_name": "Grace Hopper",
+                    "email": "grace@example.com",
+                    "open_source_license": ["Not open source", "MIT"],
+                    "python_version": "2.7",
+                    "coverage_floor": "95",
+                }
+            }
+        )
+    )
+    context = read_legacy_context(tmp_path)
+    assert context is not None
+    assert context.origin == "cookiecutter.json"
+
+    answers, dropped = map_context(context.values, load_questions(REPO_ROOT))
+
+    assert answers == {
+        "project_name": "fraud-detector",
+        "package_name": "fraud_detector",
+        "author_name": "Grace Hopper",
+        "author_email": "grace@example.com",
+        "license": "Proprietary",
+        "coverage_floor": 95,
+    }
+    assert dropped == ["python_version='2.7' (for python_version)"]
