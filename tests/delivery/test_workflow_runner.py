@@ -201,10 +201,21 @@ def test_jobs_needing_a_cloud_or_registry_login_are_skipped_with_the_reason(
               TESLER_RUNNER_SKIP: publishes to the package index
             steps:
               - run: exit 1
+          windows:
+            runs-on: windows-latest
+            steps:
+              - run: exit 1
+          database:
+            runs-on: ubuntu-24.04
+            services:
+              postgres:
+                image: postgres:17
+            steps:
+              - run: exit 1
         """,
     )
     report = run_workflows(tmp_path)
-    assert [result.status for result in report.jobs] == [Status.SKIPPED] * 3
+    assert [result.status for result in report.jobs] == [Status.SKIPPED] * 5
     assert job(report, "push-data").reason == (
         "step 2 (aws-actions/configure-aws-credentials@v4) needs an AWS login (OIDC role): "
         "uses aws-actions/configure-aws-credentials@v4"
@@ -213,6 +224,8 @@ def test_jobs_needing_a_cloud_or_registry_login_are_skipped_with_the_reason(
     assert job(report, "marked").reason == (
         "marked TESLER_RUNNER_SKIP: publishes to the package index"
     )
+    assert job(report, "windows").reason.startswith("runs on windows-latest")
+    assert job(report, "database").reason == "needs a Docker engine (container or services)"
     assert not report.failed
 
 

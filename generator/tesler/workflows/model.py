@@ -62,6 +62,7 @@ class Job:
     reusable_workflow: str | None = None
     needs_docker: bool = False
     timeout_minutes: float | None = None
+    runs_on: tuple[str, ...] = ()
 
     def matches(self, selector: str) -> bool:
         """True when `selector` is the job's key or its display name."""
@@ -127,7 +128,15 @@ def _job(where: str, key: str, spec: Mapping[str, object]) -> Job:
         reusable_workflow=_optional_str(spec.get("uses")),
         needs_docker=bool(spec.get("container") or spec.get("services")),
         timeout_minutes=_minutes(where, spec.get("timeout-minutes")),
+        runs_on=_labels(spec.get("runs-on")),
     )
+
+
+def _labels(raw: object) -> tuple[str, ...]:
+    """`runs-on` as a list of labels (a string, a list, or a `labels`/`group` mapping)."""
+    if isinstance(raw, dict):
+        return tuple(_scalar(label) for key in ("group", "labels") for label in _list(raw.get(key)))
+    return tuple(_scalar(label) for label in _list(raw))
 
 
 def _step(where: str, index: int, spec: Mapping[str, object]) -> Step:

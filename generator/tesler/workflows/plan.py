@@ -148,17 +148,27 @@ def _plan_step(
 
 
 def _skip_reason(job: Job) -> str | None:
+    return _missing_here(job) or _condition_reason(job)
+
+
+def _missing_here(job: Job) -> str | None:
+    """What the job needs that a laptop has not, in the words the report prints."""
     marked = job.env.get(SKIP_MARKER)
     if marked:
         return f"marked {SKIP_MARKER}: {marked}"
+    foreign = [label for label in job.runs_on if label.lower().startswith(("windows", "macos"))]
+    if foreign:
+        return f"runs on {foreign[0]}; a local run has Linux and bash only"
     if job.needs_docker:
         return "needs a Docker engine (container or services)"
     for step in job.steps:
-        if step.uses is None:
-            continue
-        meaning = classify(step.uses)
-        if meaning.kind is ActionKind.NEEDS_SERVICE:
+        meaning = classify(step.uses) if step.uses is not None else None
+        if meaning is not None and meaning.kind is ActionKind.NEEDS_SERVICE:
             return f"step {step.index} ({step.label}) {meaning.note}: uses {step.uses}"
+    return None
+
+
+def _condition_reason(job: Job) -> str | None:
     holds = condition_holds(job.condition, failed=False)
     if holds is None:
         return f"runs only if `{job.condition}`, which depends on the GitHub event"
