@@ -84,8 +84,8 @@ def run_job(plan: JobPlan, project: Path, on_step: Callable[[str], None]) -> Job
     """Run every step of a planned (not skipped) job in `project`."""
     started = time.monotonic()
     temp = Path(tempfile.mkdtemp(prefix="tesler-runner-"))
-    job_run = _JobRun(plan, project.resolve(), temp, on_step)
     try:
+        job_run = _JobRun(plan, project.resolve(), temp, on_step)
         results = job_run.run_steps()
         summary = job_run.files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8")
     finally:
