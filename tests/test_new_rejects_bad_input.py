@@ -122,3 +122,24 @@ def test_template_without_copier_yml_is_refused(
 
 def test_missing_destination_argument_is_a_usage_error() -> None:
     assert tesler("new") == 2
+
+
+def test_answers_are_checked_against_the_questions_of_the_requested_version(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "template"
+    git(tmp_path, "clone", "--quiet", str(template_repo), str(template))
+    git(template, "tag", "v0.1.0")
+    with (template / "copier.yml").open("a") as config:
+        config.write("\nteam_channel:\n  type: str\n  help: Chat channel.\n  default: ml\n")
+    git(template, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "ask channel")
+
+    old = tesler("new", str(tmp_path / "old"), "--template", str(template), "--vcs-ref", "v0.1.0",
+                 "--defaults", "--no-setup", "--data", "team_channel=ops")  # fmt: skip
+    assert old == 1
+    assert "team_channel" in capsys.readouterr().err
+    assert not (tmp_path / "old").exists()
+
+    new = tesler("new", str(tmp_path / "new"), "--template", str(template), "--vcs-ref", "HEAD",
+                 "--defaults", "--no-setup", "--data", "team_channel=ops")  # fmt: skip
+    assert new == 0

@@ -19,7 +19,7 @@ from tesler import copier_adapter, template_source
 from tesler.errors import DestinationError
 from tesler.process import run
 from tesler.project_setup import ANSWERS_FILE, run_setup
-from tesler.questions import load_questions, parse_data
+from tesler.questions import parse_data
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,7 +56,7 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
         template_source.refuse_dirty_head(source, request.vcs_ref)
     data = {}
     if source.local_dir is not None:
-        data = parse_data(load_questions(source.local_dir), request.data)
+        data = parse_data(template_source.questions_at(source, request.vcs_ref), request.data)
     elif request.data:
         # A remote template's questions are only known after Copier clones it; Copier
         # checks types and choices itself and the adapter translates its errors.

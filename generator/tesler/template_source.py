@@ -11,7 +11,8 @@ from pathlib import Path
 
 from tesler.errors import TemplateError
 from tesler.process import git_output
-from tesler.questions import TEMPLATE_CONFIG
+from tesler.questions import TEMPLATE_CONFIG, Question, load_questions, parse_questions
+from tesler.versions import list_refs, read_template_file
 
 _URL_PREFIXES = ("http://", "https://", "git@", "ssh://", "git+", "file://", "gh:", "gl:")
 
@@ -74,3 +75,23 @@ def _renders_head(directory: Path, vcs_ref: str | None) -> bool:
         return vcs_ref == "HEAD"
     # Without --vcs-ref Copier takes the latest tag, or HEAD when there is none.
     return not git_output(["tag", "--list"], directory)
+
+
+def questions_at(source: TemplateSource, vcs_ref: str | None) -> tuple[Question, ...]:
+    """The questions of the version Copier will render, so old releases get their own rules."""
+    if source.local_dir is None:
+        raise TemplateError(
+            f"the questions of remote template {source.location} are not read before rendering",
+            fix="pass a local clone with --template to have --data checked before rendering",
+        )
+    if git_output(["rev-parse", "--git-dir"], source.local_dir) is None:
+        return load_questions(source.local_dir)
+    ref = vcs_ref
+    if ref is None:
+        latest = list_refs(str(source.local_dir)).latest()
+        ref = latest.tag if latest else "HEAD"
+    if ref == "HEAD":
+        # HEAD, or the working tree when a dirty template is allowed: what Copier renders.
+        return load_questions(source.local_dir)
+    text = read_template_file(str(source.local_dir), ref, TEMPLATE_CONFIG)
+    return parse_questions(text, f"{source.location}@{ref}")
