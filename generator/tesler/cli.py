@@ -18,6 +18,7 @@ from rich.table import Table
 from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+from tesler.workflows_cli import workflows_app
 
 if TYPE_CHECKING:
     from tesler.adopt import AdoptResult
@@ -32,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(workflows_app, name="workflows")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 

@@ -6,7 +6,6 @@ partial project directory, and no DVC storage folder that did not exist before.
 
 from __future__ import annotations
 
-import configparser
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import yaml
 from tesler import copier_adapter, template_source
 from tesler.errors import DestinationError
 from tesler.process import run
-from tesler.project_setup import ANSWERS_FILE, run_setup
+from tesler.project_setup import ANSWERS_FILE, local_remotes, run_setup
 from tesler.questions import parse_data
 
 if TYPE_CHECKING:
@@ -107,19 +106,6 @@ def _check_destination(destination: Path) -> None:
             "it exists and is not empty",
             fix="choose a new directory, or use `tesler update` to update an existing project",
         )
-
-
-def local_remotes(project: Path) -> list[Path]:
-    """Local directories the project's DVC config names as remotes (resolved like DVC does)."""
-    parser = configparser.ConfigParser()
-    parser.read(project / ".dvc" / "config", encoding="utf-8")
-    remotes = []
-    for section in parser.sections():
-        url = parser[section].get("url", "")
-        if section.startswith("'remote ") and url and "://" not in url:
-            # DVC resolves a relative url against the directory of the config file.
-            remotes.append((project / ".dvc" / url).resolve())
-    return remotes
 
 
 def _move_into_place(staging: Path, destination: Path) -> None:

@@ -6,6 +6,7 @@ generated `make setup` runs the environment part for people who used plain Copie
 
 from __future__ import annotations
 
+import configparser
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ class SetupStep:
 def setup_steps(project: Path) -> list[SetupStep]:
     """The set-up commands in order; the last one commits everything they produced."""
     identity = _commit_identity(project)
-    return [
+    steps = [
         SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
         SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
         SetupStep("uv sync", ["uv", "sync"], "check that PyPI is reachable and uv is installed"),
@@ -41,11 +42,18 @@ def setup_steps(project: Path) -> list[SetupStep]:
             ["uv", "run", "--frozen", "dvc", "repro"],
             "run `uv run dvc repro` in the project to see which stage failed",
         ),
-        SetupStep(
-            "dvc push",
-            ["uv", "run", "--frozen", "dvc", "push"],
-            "check the DVC remote in .dvc/config (`uv run dvc remote list`)",
-        ),
+    ]
+    # A cloud remote exists only once infra/ is applied: pushing there now would fail.
+    if local_remotes(project):
+        steps.append(
+            SetupStep(
+                "dvc push",
+                ["uv", "run", "--frozen", "dvc", "push"],
+                "check the DVC remote in .dvc/config (`uv run dvc remote list`)",
+            )
+        )
+    return [
+        *steps,
         SetupStep("git add", ["git", "add", "--all"], "see git's message"),
         SetupStep(
             "first commit",
@@ -83,3 +91,16 @@ def _commit_message(project: Path) -> str:
 def _answers(project: Path) -> dict[str, object]:
     loaded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
     return loaded if isinstance(loaded, dict) else {}
+
+
+def local_remotes(project: Path) -> list[Path]:
+    """Local directories the project's DVC config names as remotes (resolved like DVC does)."""
+    parser = configparser.ConfigParser()
+    parser.read(project / ".dvc" / "config", encoding="utf-8")
+    remotes = []
+    for section in parser.sections():
+        url = parser[section].get("url", "")
+        if section.startswith("'remote ") and url and "://" not in url:
+            # DVC resolves a relative url against the directory of the config file.
+            remotes.append((project / ".dvc" / url).resolve())
+    return remotes

@@ -274,11 +274,6 @@ def dvc_remote(project: Path) -> dict[str, str]:
     return dict(parser[f"'remote \"{name}\"'"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=".dvc/config.jinja (core template) still points every cloud at the local remote; "
-    "remove this marker when it renders the bucket for aws/gcp/azure",
-)
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_dvc_remote_points_at_the_bucket_terraform_creates(
     rendered: dict[str, Path], cloud: str
