@@ -22,7 +22,11 @@ def fleet(
 def manifest(fleet: Fleet) -> Path:
     pinned = f"  - name: pinned\n    remote: {fleet.remotes['current']}\n    version: v0.1.0\n"
     edge = f"  - name: edge\n    remote: {fleet.remotes['clean']}\n    channel: edge\n"
-    return fleet.manifest(standard_manifest(fleet) + pinned + edge)
+    retuned = (
+        f"  - name: retuned\n    remote: {fleet.remotes['current']}\n    channel: stable\n"
+        "    data:\n      coverage_floor: 95\n"
+    )
+    return fleet.manifest(standard_manifest(fleet) + pinned + edge + retuned)
 
 
 def plan_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
@@ -54,6 +58,7 @@ def test_plan_reports_action_and_reason_for_every_repository(
         "unreachable": "blocked",
         "pinned": "blocked",
         "edge": "update",
+        "retuned": "update",
     }
     assert rows["clean"]["current"] == "v0.1.0"
     assert rows["clean"]["target"] == "v0.2.0"
@@ -65,6 +70,8 @@ def test_plan_reports_action_and_reason_for_every_repository(
     assert "unreachable" in str(rows["unreachable"]["reason"])
     assert "pinned ahead" in str(rows["pinned"]["reason"])
     assert str(rows["edge"]["target"]).startswith("v0.2.0-1-g")
+    assert rows["retuned"]["behind"] == 0  # same version, but a declared answer differs
+    assert rows["retuned"]["answer_changes"] == ["coverage_floor: 90 -> 95"]
     assert fleet.all_refs() == before  # plan only reads
 
 
@@ -77,3 +84,4 @@ def test_plan_table_names_blocked_reasons(
     assert "clean" in printed
     assert "pinned ahead" in printed
     assert "blocked" in printed
+    assert "answers coverage_floor: 90 -> 95" in printed

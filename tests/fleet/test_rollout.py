@@ -13,11 +13,11 @@ from tests.fleet.conftest import Fleet, commit_all
 BRANCH = "template-update/v0.2.0"
 
 
-def manifest(fleet: Fleet, members: dict[str, int], settings: str = "") -> Path:
-    """Members by wave, all following `stable`."""
+def manifest(fleet: Fleet, members: dict[str, int], settings: str = "", extra: str = "") -> Path:
+    """Members by wave, all following `stable`; `extra` is added to every repository."""
     repos = "".join(
         f"  - name: {name}\n    remote: {fleet.remotes[name]}\n    channel: stable\n"
-        f"    wave: {wave}\n"
+        f"    wave: {wave}\n{extra}"
         for name, wave in members.items()
     )
     return fleet.manifest(
@@ -85,3 +85,15 @@ def test_verify_pushes_only_updates_whose_gates_pass(gated: Fleet) -> None:
     assert "gate failed" in str(rows["fails"]["message"])
     assert BRANCH in gated.heads("passes")
     assert BRANCH not in gated.heads("fails")
+
+
+def test_answer_overrides_update_a_repository_already_at_its_version(fresh_fleet: Fleet) -> None:
+    path = manifest(fresh_fleet, {"current": 0}, extra="    data:\n      coverage_floor: 95\n")
+    code, rows = apply(path)
+    assert code == 0
+    assert rows["current"]["outcome"] == "updated"
+    answers = fresh_fleet.show("current", f"{BRANCH}:.copier-answers.yml")
+    assert "coverage_floor: 95" in answers
+    assert "_commit: v0.2.0" in answers
+    code, rows = apply(path)
+    assert rows["current"]["outcome"] == "unchanged"

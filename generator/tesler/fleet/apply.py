@@ -123,14 +123,29 @@ def _run_wave(
     }
     immediate = [_without_work(row) for row in planned if row.action != "update" or pool is None]
     done = _report_each(immediate, rollout.on_done)
-    futures: list[Future[ApplyRow]] = [
-        pool.submit(run_job, rollout.job(row, repositories[row.name]))
+    futures: dict[Future[ApplyRow], PlanRow] = {
+        pool.submit(run_job, rollout.job(row, repositories[row.name])): row
         for row in planned
         if row.action == "update" and pool is not None
-    ]
+    }
     for future in as_completed(futures):
-        done += _report_each([future.result()], rollout.on_done)
+        done += _report_each([_outcome(future, futures[future])], rollout.on_done)
     return done
+
+
+def _outcome(future: Future[ApplyRow], row: PlanRow) -> ApplyRow:
+    """The worker's row; a worker that died (killed, out of memory) fails its repository only."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001  (BrokenProcessPool and friends)
+        return ApplyRow(
+            name=row.name,
+            wave=row.wave,
+            outcome="failed",
+            from_version=row.current,
+            to_version=row.target,
+            message=f"the worker process died: {type(error).__name__}: {error}",
+        )
 
 
 def _report_each(rows: list[ApplyRow], on_done: Callable[[ApplyRow], None]) -> list[ApplyRow]:

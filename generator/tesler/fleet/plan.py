@@ -18,6 +18,8 @@ from tesler.fleet.template_index import TemplateIndex, open_template
 from tesler.project_setup import ANSWERS_FILE
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from tesler.fleet.manifest import LoadedManifest, Repository
     from tesler.fleet.shard import Shard
 
@@ -98,8 +100,11 @@ def _decide(
     current = index.commit_of(recorded.version)
     if current is None:
         raise _Blocked(row, f"{recorded.version!r} is not a version of the template")
+    changes = answer_changes(recorded.answers, repository.data)
+    row = row.model_copy(update={"answer_changes": changes})
     if current == target.commit:
-        return row.model_copy(update={"action": "up-to-date", "behind": 0})
+        # Declared answers are part of the desired state: a changed override is an update.
+        return row.model_copy(update={"action": "update" if changes else "up-to-date", "behind": 0})
     if index.is_ancestor(target.commit, current):
         raise _Blocked(
             row,
@@ -108,6 +113,17 @@ def _decide(
         )
     behind = index.releases_between(current, target.commit)
     return row.model_copy(update={"action": "update", "behind": behind})
+
+
+def answer_changes(
+    recorded: Mapping[str, object], overrides: Mapping[str, object]
+) -> tuple[str, ...]:
+    """`key: old -> new` for each manifest override the answers file does not record yet."""
+    return tuple(
+        f"{key}: {recorded.get(key)!r} -> {value!r}"
+        for key, value in sorted(overrides.items())
+        if recorded.get(key) != value
+    )
 
 
 def _read_remote(

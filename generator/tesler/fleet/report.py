@@ -43,6 +43,7 @@ class PlanRow(_Model):
     update_branch: str | None = None
     update_branch_commit: str | None = None
     update_branches: tuple[str, ...] = ()
+    answer_changes: tuple[str, ...] = ()
     reachable: bool = True
 
 

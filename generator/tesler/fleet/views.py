@@ -76,9 +76,12 @@ def _text(value: object) -> str:
 
 
 def _plan_row(row: PlanRow) -> tuple[Cell, ...]:
-    note = row.reason or ""
-    if row.action == "update" and row.update_branch_commit:
-        note = f"{row.update_branch} already on the remote"
+    notes = [row.reason] if row.reason else []
+    if row.action == "update":
+        notes += [f"answers {change}" for change in row.answer_changes]
+        if row.update_branch_commit:
+            notes.append(f"{row.update_branch} already on the remote")
+    note = "; ".join(notes)
     return (
         Cell(str(row.wave), "dim"),
         Cell(row.name),
