@@ -121,19 +121,25 @@ def manifest(path: Path, template: Path, repos: list[Path]) -> Path:
     return path
 
 
-def bench_apply(work: Path, template: Path, old: Path, count: int, jobs: int) -> None:
+def bench_apply(  # noqa: PLR0913
+    work: Path, template: Path, old: Path, count: int, *, jobs: int, loop_tmpdir: str | None
+) -> None:
     """Serial `copier update` loop versus `tesler fleet apply --jobs`, same work per repository."""
     loop = remotes(old, work / "loop", count)
     script = work / "loop.sh"
     script.write_text(BASELINE, encoding="utf-8")
-    env_path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    os.environ["PATH"] = env_path  # the loop finds this environment's copier
+    saved = dict(os.environ)
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"  # this env's copier
+    if loop_tmpdir:
+        os.environ["TMPDIR"] = loop_tmpdir
     baseline = _timed(["bash", str(script), *map(str, loop)], work)
+    os.environ.clear()
+    os.environ.update(saved)
     fleet = manifest(work / "apply.yml", template, remotes(old, work / "fleet", count))
     tesler = [str(BIN / "tesler"), "fleet", "apply", str(fleet), "--jobs", str(jobs), "--json"]
     applied = _timed(tesler, work)
     rerun = _timed(tesler, work)
-    _line("serial copier update loop", baseline, count)
+    _line(f"serial copier update loop (TMPDIR={loop_tmpdir or 'default'})", baseline, count)
     _line(f"tesler fleet apply --jobs {jobs}", applied, count)
     print(
         f"{'ratio loop/tesler':34} {baseline / applied:8.2f}x  (goal >= 3x; {count} repositories)"
@@ -169,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan-repos", type=int, default=1000, help="fleet size for plan")
     parser.add_argument("--jobs", type=int, default=2, help="tesler fleet apply --jobs")
     parser.add_argument("--skip-apply", action="store_true", help="skip the slow apply figure")
+    parser.add_argument(
+        "--loop-tmpdir", help="TMPDIR of the copier loop (e.g. /dev/shm, to compare like for like)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as scratch:
         work = Path(scratch)
@@ -176,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         old = project_at(template, work, "v0.1.0")
         new = project_at(template, work, "v0.2.0")
         if not args.skip_apply:
-            bench_apply(work, template, old, args.repos, args.jobs)
+            bench_apply(
+                work, template, old, args.repos, jobs=args.jobs, loop_tmpdir=args.loop_tmpdir
+            )
         bench_noop(work, template, new, args.repos, args.jobs)
         bench_plan(work, template, old, args.plan_repos)
     return 0
