@@ -97,3 +97,25 @@ def test_answer_overrides_update_a_repository_already_at_its_version(fresh_fleet
     assert "_commit: v0.2.0" in answers
     code, rows = apply(path)
     assert rows["current"]["outcome"] == "unchanged"
+
+
+def test_an_outdated_update_branch_with_added_commits_is_never_replaced(
+    fresh_fleet: Fleet, tmp_path: Path
+) -> None:
+    path = manifest(fresh_fleet, {"clean": 0})
+    assert apply(path)[0] == 0
+    work = tmp_path / "someone"
+    git(tmp_path, "clone", "--quiet", str(fresh_fleet.remotes["clean"]), str(work))
+    git(work, "checkout", "--quiet", BRANCH)
+    (work / "FIX.md").write_text("resolved by hand\n", encoding="utf-8")
+    commit_all(work, "a person's commit on the update branch")
+    git(work, "checkout", "--quiet", "main")
+    (work / "OTHER.md").write_text("unrelated work\n", encoding="utf-8")
+    commit_all(work, "main moves on")
+    git(work, "push", "--quiet", "origin", "main", BRANCH)
+    before = fresh_fleet.all_refs()
+    code, rows = apply(path)
+    assert code == 1
+    assert rows["clean"]["outcome"] == "failed"
+    assert "replacing it would lose work" in str(rows["clean"]["message"])
+    assert fresh_fleet.all_refs() == before

@@ -113,7 +113,10 @@ def apply(  # noqa: PLR0913  (one parameter per documented option)
             progress.update(task, total=len(report.rows))
 
         def done(row: "ApplyRow") -> None:
-            progress.console.print(f"[dim]{row.name}: {row.outcome}[/dim]")
+            loud = row.outcome in {"conflict", "failed"}
+            note = f": {row.message}" if loud and row.message else ""
+            style = "red" if loud else "dim"
+            progress.console.print(f"{row.name}: {row.outcome}{note}", style=style, markup=False)
             progress.advance(task)
 
         report = apply_fleet(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from tesler.errors import TeslerError
 from tesler.fleet.answers import parse_answers
+from tesler.fleet.errors import FleetError
 from tesler.fleet.push import PushRequest, backend_for
 from tesler.fleet.remote import list_heads
 from tesler.fleet.report import ApplyRow, ConflictRow
@@ -125,6 +126,7 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
         )
         if _already_applied(job, clone):
             return _publish(job, clone, job.update_branch_commit, "unchanged")
+        _refuse_foreign_commits(job, clone)
     from tesler.update import update_project  # noqa: PLC0415  (imports Copier: workers only)
 
     result = update_project(
@@ -166,6 +168,21 @@ def _already_applied(job: Job, clone: Path) -> bool:
     if recorded.version is None or recorded.version != job.to_version:
         return False
     return all(recorded.answers.get(key) == value for key, value in job.data.items())
+
+
+def _refuse_foreign_commits(job: Job, clone: Path) -> None:
+    """An outdated update branch is replaced only if it is tesler's single commit.
+
+    Commits someone added on top (a conflict resolution, a fix) would be lost by the
+    replacement, so the repository fails with the branch left as it is.
+    """
+    own = git(["rev-list", "--count", f"HEAD..{_REMOTE_UPDATE}"], clone).strip()
+    if own != "1":
+        raise FleetError(
+            f"{job.update_branch} on the remote is outdated and has {own} commits of its own, "
+            "not one tesler commit: replacing it would lose work",
+            fix=f"merge {job.update_branch} (or delete it on the remote), then apply again",
+        )
 
 
 def _verify(clone: Path, commit: str) -> None:
