@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from tesler.fleet import render, yaml_lines
 from tesler.fleet.answers import parse_answers
@@ -89,6 +91,18 @@ def test_markdown_and_html_escape_every_cell() -> None:
     assert "<b>" not in page
     assert "&lt;b&gt;x&lt;/b&gt; | `y`" in page
     assert "s &amp; t" in page
+
+
+def test_terminal_table_shows_brackets_as_text() -> None:
+    table = TableView(
+        title="apply [push: local]", columns=("[a]",), rows=((Cell("[red]x[/red]"),),), summary="s"
+    )
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(render.rich_table(table))
+    printed = " ".join(console.export_text().split())
+    assert "apply [push: local]" in printed
+    assert "[red]x[/red]" in printed
+    assert "[a]" in printed
 
 
 def test_remote_files_read_by_archive_or_by_a_blobless_clone(tmp_path: Path) -> None:

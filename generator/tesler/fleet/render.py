@@ -33,9 +33,10 @@ _HTML_COLOURS: dict[Tone, str] = {
 
 def rich_table(table: TableView) -> Table:
     """A Rich table (the summary goes in the caption)."""
-    drawn = Table(title=table.title, caption=table.summary, title_justify="left")
+    # Text, not str: Rich would read "[push: local]" or a bracketed name as markup.
+    drawn = Table(title=Text(table.title), caption=Text(table.summary), title_justify="left")
     for column in table.columns:
-        drawn.add_column(column, overflow="fold")
+        drawn.add_column(Text(column), overflow="fold")
     for row in table.rows:
         drawn.add_row(*(Text(cell.text, style=_RICH[cell.tone]) for cell in row))
     return drawn
