@@ -57,6 +57,7 @@ class _Rollout:
             update_branch_commit=row.update_branch_commit,
             data=dict(repository.data),
             branch_prefix=self.loaded.manifest.settings.branch_prefix,
+            trust_migrations=self.loaded.manifest.settings.trust_migrations,
             verify=self.verify,
             push=self.push,
             token=self.token,

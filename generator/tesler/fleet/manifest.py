@@ -90,6 +90,8 @@ class Settings(_Strict):
     state_file: StrictStr = DEFAULT_STATE_FILE
     scratch: Annotated[StrictStr, Field(min_length=1)] = "auto"
     push: PushConfig = LocalPush(backend="local")
+    # Template `_migrations` run code from the template; a maintainer opts in per fleet.
+    trust_migrations: StrictBool = False
 
 
 class Manifest(_Strict):

@@ -50,6 +50,7 @@ class Job:
     update_branch_commit: str | None
     data: Mapping[str, object]
     branch_prefix: str
+    trust_migrations: bool
     verify: bool
     push: PushConfig
     token: str | None
@@ -130,7 +131,11 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
     from tesler.update import update_project  # noqa: PLC0415  (imports Copier: workers only)
 
     result = update_project(
-        clone, to_ref=job.target_ref, data=job.data, branch_prefix=job.branch_prefix
+        clone,
+        to_ref=job.target_ref,
+        data=job.data,
+        branch_prefix=job.branch_prefix,
+        trust=job.trust_migrations,
     )
     if result.status == "conflict":
         return _row(
