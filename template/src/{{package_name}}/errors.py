@@ -15,3 +15,11 @@ class DataError(ProjectError):
 
 class ModelLoadError(ProjectError):
     """A model file is missing, holds untrusted types or is not a scikit-learn Pipeline."""
+
+
+class ModelIntegrityError(ModelLoadError):
+    """A registered model's file does not match the hash recorded when it was registered."""
+
+
+class RegistryError(ProjectError):
+    """The model registry (git tags written by GTO) cannot do what was asked."""
