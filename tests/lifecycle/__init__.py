@@ -1,0 +1,1 @@
+"""The model lifecycle of a generated project, end to end."""
