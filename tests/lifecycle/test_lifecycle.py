@@ -93,7 +93,7 @@ def test_promote_reject_promote_rollback_then_drift_fails_the_monitor(project: P
     assert "promotion REJECTED" in worse.stdout
     assert "does not beat champion v0.0.1" in worse.stdout
     decision = json.loads((project / "promotion.json").read_text())
-    assert decision["accepted"] is False
+    assert decision["promoted"] is False
     assert decision["champion"]["source"] == "re-scored on this run's test split"
     assert (git(project, "rev-parse", "HEAD"), git(project, "tag")) == (head, tags)
     assert prod(project) == "v0.0.1"
