@@ -49,8 +49,18 @@ WRITE_SCOPES = {
     ("retrain.yml", "propose"): {"contents", "pull-requests"},
     ("drift.yml", "retrain"): {"contents", "pull-requests"},  # calls retrain.yml
 }
-# With a cloud, the publishing job also logs in to it (OIDC) to fetch the model in prod.
-CLOUD_LOGIN_JOBS = {("release.yml", "publish")}
+# With a cloud, these jobs also log in to it (OIDC): publishing fetches the model in prod,
+# retraining pushes the new model (drift.yml's job grants what the retrain.yml it calls needs).
+CLOUD_LOGIN_JOBS = {
+    ("release.yml", "publish"),
+    ("retrain.yml", "retrain"),
+    ("drift.yml", "retrain"),
+}
+CLOUD_LOGIN_ACTIONS = {
+    "aws": "aws-actions/configure-aws-credentials@",
+    "gcp": "google-github-actions/auth@",
+    "azure": "azure/login@",
+}
 PINNED_USES = re.compile(
     r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)(?P<rest>.*)$"
 )
@@ -192,6 +202,31 @@ def test_workflows_hold_least_privilege_and_only_call_make(
                 if "run" in step:
                     assert "${{" not in step["run"], f"{where}: expression inside run"
                     assert THIN_RUN.fullmatch(step["run"].strip()), f"{where}: {step['run']}"
+
+
+@pytest.mark.parametrize("key", IDS)
+def test_jobs_that_use_the_dvc_remote_log_in_to_the_cloud_before_make(
+    matrix: dict[str, Path], key: str
+) -> None:
+    cloud = key.split("-", maxsplit=1)[0]
+    found = workflows(matrix[key])
+    for name, job_key in sorted(CLOUD_LOGIN_JOBS):
+        job = found[name]["jobs"][job_key]
+        if "uses" in job:  # a reusable workflow: its own jobs log in
+            continue
+        uses = [step.get("uses", "") for step in job["steps"]]
+        logins = [
+            i
+            for i, action in enumerate(uses)
+            if action.startswith(tuple(CLOUD_LOGIN_ACTIONS.values()))
+        ]
+        if cloud == "none":
+            assert logins == [], f"{name}, job {job_key}: no cloud, no login"
+            continue
+        assert [uses[i].split("@")[0] + "@" for i in logins] == [CLOUD_LOGIN_ACTIONS[cloud]], name
+        setup = [i for i, step in enumerate(job["steps"]) if step.get("run") == "make setup"]
+        assert setup, f"{name}, job {job_key}: no make setup"
+        assert setup[0] < logins[0], f"{name}, job {job_key}: login after make setup"
 
 
 @pytest.mark.parametrize("key", IDS)
