@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
@@ -268,6 +267,8 @@ def adopt(  # noqa: PLR0913  (one parameter per documented option)
 
 
 def _print_adopt(result: "AdoptResult") -> None:
+    from rich.table import Table  # noqa: PLC0415  (only reports with tables pay its import)
+
     table = Table(title=f"{result.project} under {result.template} {result.version}")
     table.add_column("file")
     table.add_column("status")
@@ -320,6 +321,8 @@ def _print_update(result: "UpdateResult") -> None:
 
 
 def _print_conflicts(result: "UpdateResult") -> None:
+    from rich.table import Table  # noqa: PLC0415  (see _print_adopt)
+
     table = Table(title=f"conflicts updating {result.from_version} → {result.to_version}")
     table.add_column("file")
     table.add_column("kind")

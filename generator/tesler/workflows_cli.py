@@ -6,14 +6,15 @@ failed or a workflow cannot be run locally (the error names workflow, job, step,
 
 # No `from __future__ import annotations`: Typer reads the annotations at run time.
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from tesler.exit_codes import ExitCode
-from tesler.workflows.execute import JobResult, Status
+
+if TYPE_CHECKING:
+    from tesler.workflows.execute import JobResult
 
 workflows_app = typer.Typer(
     help="Run a generated project's GitHub Actions workflows locally, without a runner.",
@@ -21,7 +22,7 @@ workflows_app = typer.Typer(
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.SKIPPED: "yellow"}
+_STYLE = {"passed": "green", "failed": "red", "skipped": "yellow"}
 
 
 @workflows_app.callback()
@@ -53,10 +54,15 @@ def run(
     raise typer.Exit(int(ExitCode.FAILURE if report.failed else ExitCode.OK))
 
 
-def _print_report(jobs: tuple[JobResult, ...]) -> None:
+def _print_report(jobs: "tuple[JobResult, ...]") -> None:
+    # Imported here: every `tesler` command loads this module, only this one needs them.
+    from rich.table import Table  # noqa: PLC0415
+
+    from tesler.workflows.execute import Status  # noqa: PLC0415
+
     table = Table("workflow", "job", "status", "seconds", "reason")
     for job in jobs:
-        status = f"[{_STYLE[job.status]}]{job.status.value}[/]"
+        status = f"[{_STYLE[job.status.value]}]{job.status.value}[/]"
         table.add_row(job.workflow, job.job, status, f"{job.duration_seconds:.1f}", job.reason)
     out.print(table)
     for job in jobs:
