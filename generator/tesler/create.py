@@ -48,7 +48,7 @@ class CreateResult:
 
 def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> CreateResult:
     """Render, optionally set up, and move the project into place."""
-    destination = request.destination.expanduser().absolute()
+    destination = request.destination.expanduser().resolve()  # `..` folded: the path users see
     _check_destination(destination)
     source = template_source.resolve(request.template)
     if not request.allow_dirty_template:
