@@ -8,7 +8,9 @@ uvx. The task answer alternates across clouds so each serving value meets both t
 
 Slow: mypy --strict needs a project environment (one per serving value, reused for every
 cloud), and one `serving=fastapi, cloud=aws` project is fully set up and proven by running
-its workflows without a runner. Terraform is checked per cloud in test_infra_matrix.py;
+its workflows without a runner; a `task=regression, serving=fastapi, cloud=gcp` project is set
+up and passes `make check` (the regression service, schemathesis included, and the DVC plugin
+for its bucket). Terraform is checked per cloud in test_infra_matrix.py;
 here only that the serving answer leaves infra/ untouched.
 """
 
@@ -508,3 +510,26 @@ def poll_health(url: str, *, seconds: float) -> dict[str, Any]:
         except OSError:
             time.sleep(0.5)
     return {}
+
+
+@pytest.mark.slow
+def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The other task behind the service, with a cloud remote: set up, then `make check`."""
+    destination = tmp_path_factory.mktemp("regression-fastapi-gcp") / "project"
+    answers = ["task=regression", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
+    code = tesler(
+        "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
+        "--defaults", *[arg for a in answers for arg in ("--data", a)],
+    )  # fmt: skip
+    assert code == 0, f"tesler new {answers} exited {code}"
+    gates = run_in(destination, "make", "check")
+    assert gates.returncode == 0, gates.stdout[-4000:] + gates.stderr[-4000:]
+    assert re.search(r"^tests/test_api\.py \.+", gates.stdout, re.MULTILINE), gates.stdout
+    remote = run_in(destination, "uv", "run", "--frozen", "dvc", "remote", "list")
+    assert "gs://acme-churn-dvc" in remote.stdout, remote.stdout + remote.stderr
+    version = run_in(destination, "uv", "run", "--frozen", "dvc", "version")
+    # Without the plugin (the `dvc[gs]` extra) DVC supports only http and https.
+    supports = version.stdout.split("Supports:", 1)[-1].split("Config:", 1)[0]
+    assert re.search(r"^\s+gs \(", supports, re.MULTILINE), version.stdout
