@@ -533,3 +533,19 @@ def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
     # Without the plugin (the `dvc[gs]` extra) DVC supports only http and https.
     supports = version.stdout.split("Supports:", 1)[-1].split("Config:", 1)[0]
     assert re.search(r"^\s+gs \(", supports, re.MULTILINE), version.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("key", "plugin"),
+    [("aws-batch", "dvc-s3"), ("gcp-fastapi", "dvc-gs"), ("azure-batch", "dvc-azure")],
+)
+def test_a_cloud_project_locks_the_dvc_plugin_of_its_bucket(
+    matrix: dict[str, Path], tmp_path: Path, key: str, plugin: str
+) -> None:
+    project = tmp_path / key
+    shutil.copytree(matrix[key], project)  # the shared render stays without a lock file
+    locked = run_in(project, "uv", "lock")
+    assert locked.returncode == 0, locked.stderr
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    assert plugin in {package["name"] for package in lock["package"]}
