@@ -23,3 +23,7 @@ class ModelIntegrityError(ModelLoadError):
 
 class RegistryError(ProjectError):
     """The model registry (git tags written by GTO) cannot do what was asked."""
+
+
+class ContractError(SettingsError):
+    """contract.yaml is missing, unreadable or does not describe a usable data contract."""
