@@ -16,6 +16,7 @@ import yaml
 
 from tesler import copier_adapter, template_source
 from tesler.errors import DestinationError
+from tesler.own_data import data_import
 from tesler.process import run
 from tesler.project_setup import ANSWERS_FILE, local_remotes, run_setup
 from tesler.questions import parse_data
@@ -61,6 +62,9 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
         # checks types and choices itself and the adapter translates its errors.
         data = dict(pair.partition("=")[::2] for pair in request.data)
 
+    if data.get("dataset") == "file" and "data_path" in data:
+        data_import(data, Path.cwd())  # a missing file fails before anything is rendered
+
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tesler-", dir=destination.parent))
     created_storage: list[Path] = []
@@ -75,8 +79,10 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
             defaults=request.defaults,
         )
         if request.setup:
+            answers = yaml.safe_load((staging / ANSWERS_FILE).read_text(encoding="utf-8"))
+            own_data = data_import(answers, Path.cwd())
             created_storage = [path for path in local_remotes(staging) if not path.exists()]
-            run_setup(staging, on_step)
+            run_setup(staging, on_step, own_data)
             # A virtual environment's scripts hold absolute paths: rebuild it after the move.
             shutil.rmtree(staging / ".venv", ignore_errors=True)
         _move_into_place(staging, destination)

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tesler.own_data import import_command
 from tesler.process import git_output, run
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from tesler.own_data import DataImport
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -30,13 +33,23 @@ class SetupStep:
     fix: str
 
 
-def setup_steps(project: Path) -> list[SetupStep]:
+def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep]:
     """The set-up commands in order; the last one commits everything they produced."""
     identity = _commit_identity(project)
     steps = [
         SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
         SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
         SetupStep("uv sync", ["uv", "sync"], "check that PyPI is reachable and uv is installed"),
+    ]
+    if data is not None:
+        steps.append(
+            SetupStep(
+                "import your data",
+                import_command(data, str(_answers(project).get("package_name", ""))),
+                "fix the answer the message names (--data data_path=FILE, --data target=COLUMN)",
+            )
+        )
+    steps += [
         SetupStep(
             "dvc repro",
             ["uv", "run", "--frozen", "dvc", "repro"],
@@ -63,9 +76,11 @@ def setup_steps(project: Path) -> list[SetupStep]:
     ]
 
 
-def run_setup(project: Path, on_step: Callable[[str], None]) -> None:
+def run_setup(
+    project: Path, on_step: Callable[[str], None], data: DataImport | None = None
+) -> None:
     """Run every set-up step in `project`, reporting each step's name before it runs."""
-    for step in setup_steps(project):
+    for step in setup_steps(project, data):
         on_step(step.name)
         run(step.command, project, step=step.name, fix=step.fix)
 
