@@ -143,3 +143,46 @@ def test_answers_are_checked_against_the_questions_of_the_requested_version(
     new = tesler("new", str(tmp_path / "new"), "--template", str(template), "--vcs-ref", "HEAD",
                  "--defaults", "--no-setup", "--data", "team_channel=ops")  # fmt: skip
     assert new == 0
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "words"),
+    [
+        (["dataset=file", "target=churned"], "data_path", "empty"),
+        (["dataset=file", "data_path=sales.xlsx", "target=churned"], "data_path", "CSV or Parquet"),
+        (["dataset=file", "data_path=-rf.csv", "target=churned"], "data_path", "starts with '-'"),
+        (["dataset=file", "data_path=nowhere.csv", "target=churned"], "data_path", "does not exist"),
+        (["dataset=file", "data_path=DATA", "target="], "target", "empty"),
+        (["dataset=wine", "task=regression"], "dataset", "classification dataset"),
+        (["dataset=iris"], "dataset", "breast_cancer, diabetes, wine, file"),
+    ],
+)
+def test_bad_data_answers_exit_1_name_the_question_and_leave_nothing(
+    template_repo: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    answers: list[str],
+    field: str,
+    words: str,
+) -> None:
+    data = tmp_path_factory.mktemp("data") / "churn.csv"
+    data.write_text("tenure,churned\n1,yes\n2,no\n", encoding="utf-8")
+    parent = tmp_path_factory.mktemp("parent")
+    pairs = [item for answer in answers for item in ("--data", answer.replace("DATA", str(data)))]
+    code = tesler(
+        "new",
+        str(parent / "project"),
+        "--template",
+        str(template_repo),
+        "--vcs-ref",
+        "HEAD",
+        "--defaults",
+        *pairs,
+    )
+    stderr = " ".join(capsys.readouterr().err.split())
+    assert code == 1
+    assert f"answer {field}=" in stderr
+    assert words in stderr
+    assert "fix:" in stderr
+    assert "Traceback" not in stderr
+    assert list(parent.iterdir()) == []

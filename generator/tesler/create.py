@@ -62,9 +62,6 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
         # checks types and choices itself and the adapter translates its errors.
         data = dict(pair.partition("=")[::2] for pair in request.data)
 
-    if data.get("dataset") == "file" and "data_path" in data:
-        data_import(data, Path.cwd())  # a missing file fails before anything is rendered
-
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tesler-", dir=destination.parent))
     created_storage: list[Path] = []
