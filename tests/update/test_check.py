@@ -83,6 +83,9 @@ def test_check_exits_4_and_lists_template_files_edited_locally(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project("v0.2.0")
+    # The runbook is the template's; README.md is the team's (project-owned): never reported.
+    runbook = project / "docs" / "runbook.md"
+    runbook.write_text(runbook.read_text() + "\nOur own paragraph.\n")
     readme = project / "README.md"
     readme.write_text(readme.read_text() + "\nOur own paragraph.\n")
     (project / ".editorconfig").unlink()
@@ -95,7 +98,7 @@ def test_check_exits_4_and_lists_template_files_edited_locally(
     assert isinstance(findings, list)
     assert [(f["check"], f["path"]) for f in findings] == [
         ("edited", ".editorconfig"),
-        ("edited", "README.md"),
+        ("edited", "docs/runbook.md"),
     ]
     assert "+Our own paragraph." in findings[1]["detail"]
     assert "deleted" in findings[0]["message"]
@@ -105,7 +108,7 @@ def test_check_only_runs_the_chosen_checks_and_rejects_unknown_ones(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project("v0.1.0")
-    (project / "README.md").write_text("rewritten\n")
+    (project / "docs" / "runbook.md").write_text("rewritten\n")
 
     code, report = _report(capsys, str(project), "--only", "edited")
     assert code == 4
@@ -154,7 +157,8 @@ def test_schema_output_validates_default_answers_and_rejects_bad_ones(
     properties = schema["properties"]
     assert properties["coverage_floor"]["minimum"] == 0
     assert properties["coverage_floor"]["maximum"] == 100
-    assert properties["task"]["enum"] == ["classification", "regression"]
+    assert properties["task"]["enum"] == ["", "classification", "regression"]
+    assert properties["dataset"]["enum"] == ["breast_cancer", "diabetes", "wine", "file"]
     assert "package_name" in schema["required"]
     for bad in ({"coverage_floor": 300}, {"task": "clustering"}, {"package_name": "json"}):
         with pytest.raises(jsonschema.ValidationError):
