@@ -151,7 +151,7 @@ def test_answers_are_checked_against_the_questions_of_the_requested_version(
         (["dataset=file", "target=churned"], "data_path", "empty"),
         (["dataset=file", "data_path=sales.xlsx", "target=churned"], "data_path", "CSV or Parquet"),
         (["dataset=file", "data_path=-rf.csv", "target=churned"], "data_path", "starts with '-'"),
-        (["dataset=file", "data_path=nowhere.csv", "target=churned"], "data_path", "does not exist"),
+        (["dataset=file", "data_path=gone.csv", "target=churned"], "data_path", "does not exist"),
         (["dataset=file", "data_path=DATA", "target="], "target", "empty"),
         (["dataset=wine", "task=regression"], "dataset", "classification dataset"),
         (["dataset=iris"], "dataset", "breast_cancer, diabetes, wine, file"),

@@ -4,11 +4,12 @@ Cheap static checks run on all eight renders (`tesler new --no-setup`): zizmor (
 check-jsonschema on every workflow and the Dependabot config, hadolint on both Dockerfiles,
 ruff, the workflow policy (SHA pins, least privilege, thin `run:` steps) and the serving
 answer's files. The tools run at the exact versions the rendered pyproject.toml pins, through
-uvx. The task answer alternates across clouds so each serving value meets both tasks.
+uvx. The dataset answer varies across clouds so each serving value meets a binary, a
+three-class and a regression contract.
 
 Slow: mypy --strict needs a project environment (one per serving value, reused for every
 cloud), and one `serving=fastapi, cloud=aws` project is fully set up and proven by running
-its workflows without a runner; a `task=regression, serving=fastapi, cloud=gcp` project is set
+its workflows without a runner; a `dataset=diabetes, serving=fastapi, cloud=gcp` project is set
 up and passes `make check` (the regression service, schemathesis included, and the DVC plugin
 for its bucket). Terraform is checked per cloud in test_infra_matrix.py;
 here only that the serving answer leaves infra/ untouched.
@@ -38,8 +39,9 @@ from tests.conftest import git, run_in, tesler
 
 CLOUDS = ["none", "aws", "gcp", "azure"]
 SERVINGS = ["batch", "fastapi"]
-# Both tasks meet both serving values: the Python code differs by task.
-TASKS = {"none": "classification", "aws": "regression", "gcp": "classification"}
+# Each demo dataset (binary, regression, three classes) meets both serving values: the service's
+# request schema and answers follow the contract.
+DATASETS = {"none": "breast_cancer", "aws": "diabetes", "gcp": "wine", "azure": "diabetes"}
 COMBOS = [(cloud, serving) for cloud in CLOUDS for serving in SERVINGS]
 IDS = [f"{cloud}-{serving}" for cloud, serving in COMBOS]
 # The delivery workflows this file specifies (the lifecycle adds drift.yml and retrain.yml).
@@ -70,8 +72,8 @@ LOCAL_WORKFLOW = re.compile(r"uses:\s+[.$]/\.github/workflows/")
 THIN_RUN = re.compile(r"^make [a-z][a-z-]*(?: [A-Z_]+=\S+)*$")
 
 
-def task_of(cloud: str) -> str:
-    return TASKS.get(cloud, "regression")
+def dataset_of(cloud: str) -> str:
+    return DATASETS[cloud]
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +83,7 @@ def matrix(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     projects = {}
     for (cloud, serving), key in zip(COMBOS, IDS, strict=True):
         destination = parent / key
-        answers = [f"cloud={cloud}", f"serving={serving}", f"task={task_of(cloud)}"]
+        answers = [f"cloud={cloud}", f"serving={serving}", f"dataset={dataset_of(cloud)}"]
         code = tesler(
             "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
             "--defaults", "--no-setup", *[arg for a in answers for arg in ("--data", a)],
@@ -522,7 +524,7 @@ def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
 ) -> None:
     """The other task behind the service, with a cloud remote: set up, then `make check`."""
     destination = tmp_path_factory.mktemp("regression-fastapi-gcp") / "project"
-    answers = ["task=regression", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
+    answers = ["dataset=diabetes", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
     code = tesler(
         "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
         "--defaults", *[arg for a in answers for arg in ("--data", a)],
