@@ -56,6 +56,8 @@ WRITE_SCOPES = {
 # With a cloud, these jobs also log in to it (OIDC): publishing fetches the model in prod,
 # retraining pushes the new model (drift.yml's job grants what the retrain.yml it calls needs).
 CLOUD_LOGIN_JOBS = {
+    ("ci.yml", "repro"),  # fetches the source data (make pull) to reproduce the pipeline
+    ("drift.yml", "monitor"),  # fetches the source data to compare a batch with it
     ("release.yml", "publish"),
     ("retrain.yml", "retrain"),
     ("drift.yml", "retrain"),
@@ -256,7 +258,7 @@ def test_serving_answer_decides_the_service_its_dependencies_and_targets(
     package = project / "src" / "ml_project"
     assert (package / "api.py").exists() is fastapi
     assert (package / "core" / "request.py").exists() is fastapi
-    assert (project / "tests" / "test_api.py").exists() is fastapi
+    assert (project / "tests" / "platform" / "test_api.py").exists() is fastapi
     assert ("fastapi" in runtime and "uvicorn" in runtime) is fastapi
     assert ("schemathesis" in dev and "httpx2" in dev) is fastapi
     assert ("serve:" in (project / "make" / "delivery.mk").read_text()) is fastapi
