@@ -101,6 +101,15 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
     out.print(f"[green]created[/green] {result.destination} from {result.template}")
     if setup:
         out.print(f"next: cd {result.destination} && make check")
+    elif result.answers.get("dataset") == "file":
+        # The path was given relative to here; the command runs in the project.
+        source = Path(str(result.answers.get("data_path"))).expanduser().absolute()
+        target = result.answers.get("target")
+        out.print(
+            f"next: cd {result.destination} && git init && make setup && "
+            f"make data SOURCE={source} TARGET={target} && make repro",
+            markup=False,
+        )
     else:
         out.print(f"next: cd {result.destination} && git init && make setup && make repro")
 
