@@ -80,13 +80,19 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
             own_data = data_import(answers, Path.cwd())
             created_storage = [path for path in local_remotes(staging) if not path.exists()]
             run_setup(staging, on_step, own_data)
-            # A virtual environment's scripts hold absolute paths: rebuild it after the move.
-            shutil.rmtree(staging / ".venv", ignore_errors=True)
         _move_into_place(staging, destination)
         moved = True
         if request.setup:
+            # The environment is relocatable (set-up made it so); only the editable install of
+            # the project itself records the staging path, so only it is reinstalled.
             on_step("uv sync")
-            run(["uv", "sync", "--frozen"], destination, step="uv sync", fix="run `make setup`")
+            package = str(yaml.safe_load((destination / ANSWERS_FILE).read_text())["package_name"])
+            run(
+                ["uv", "sync", "--frozen", "--reinstall-package", package.replace("_", "-")],
+                destination,
+                step="uv sync",
+                fix="run `make setup`",
+            )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if moved:

@@ -39,7 +39,20 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
     steps = [
         SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
         SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
-        SetupStep("uv sync", ["uv", "sync"], "check that PyPI is reachable and uv is installed"),
+        # Relocatable: the project moves into place after set-up and keeps this environment
+        # (scripts find their interpreter relatively). Compiled once here: these machines set
+        # PYTHONDONTWRITEBYTECODE, so every later process would recompile pandas and
+        # scikit-learn (seconds per pipeline stage) otherwise.
+        SetupStep(
+            "uv venv",
+            ["uv", "venv", "--quiet", "--relocatable"],
+            "check that uv can find or install the project's Python",
+        ),
+        SetupStep(
+            "uv sync",
+            ["uv", "sync", "--compile-bytecode"],
+            "check that PyPI is reachable and uv is installed",
+        ),
     ]
     if data is not None:
         steps.append(
