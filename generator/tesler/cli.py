@@ -17,6 +17,7 @@ from rich.markup import escape
 from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+from tesler.redact import json_text, terminal
 from tesler.workflows_cli import workflows_app
 
 if TYPE_CHECKING:
@@ -98,11 +99,12 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         allow_dirty_template=allow_dirty_template,
     )
     result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
-    out.print(f"[green]created[/green] {result.destination} from {result.template}")
+    where = _safe(str(result.destination))
+    out.print(f"[green]created[/green] {where} from {_safe(result.template)}")
     if setup:
-        out.print(f"next: cd {result.destination} && make check")
+        out.print(f"next: cd {where} && make check")
     else:
-        out.print(f"next: cd {result.destination} && git init && make setup && make repro")
+        out.print(f"next: cd {where} && git init && make setup && make repro")
 
 
 ProjectArg = Annotated[
@@ -185,15 +187,15 @@ def check(
 
 def _print_check(result: "CheckResult") -> None:
     latest = f", latest release {result.latest}" if result.latest else ""
-    where = f"{result.project} (at {result.version}{latest})"
+    where = _safe(f"{result.project} (at {result.version}{latest})")
     for note in result.notes:
-        err.print(f"[dim]{escape(note)}[/dim]")
+        err.print(f"[dim]{_safe(note)}[/dim]")
     if result.ok:
         out.print(f"[green]ok[/green]: {where}; checked {', '.join(result.checked)}")
         return
     out.print(f"[red]drift[/red]: {where}")
     for finding in result.findings:
-        out.print(f"  [bold]{finding.check}[/bold]: {escape(finding.message)}", soft_wrap=True)
+        out.print(f"  [bold]{finding.check}[/bold]: {_safe(finding.message)}", soft_wrap=True)
 
 
 @app.command()
@@ -275,11 +277,11 @@ def _print_adopt(result: "AdoptResult") -> None:
     colours = {"would-change": "yellow", "added": "green", "identical": "dim"}
     order = list(colours)
     for file in sorted(result.files, key=lambda file: order.index(file.status)):
-        table.add_row(escape(file.path), f"[{colours[file.status]}]{file.status}[/]")
+        table.add_row(_safe(file.path), f"[{colours[file.status]}]{file.status}[/]")
     out.print(table)
-    out.print(f"answers from {escape(result.answers_from)}")
+    out.print(f"answers from {_safe(result.answers_from)}")
     for dropped in result.dropped:
-        err.print(f"[yellow]not used:[/yellow] {escape(dropped)} (pass it with --data)")
+        err.print(f"[yellow]not used:[/yellow] {_safe(dropped)} (pass it with --data)")
     changed = sum(file.status == "would-change" for file in result.files)
     if result.branch is None:
         out.print(f"[dim]dry run: nothing was written; {changed} file(s) would change[/dim]")
@@ -294,23 +296,30 @@ def _print_adopt(result: "AdoptResult") -> None:
 
 def _print_json(report: object) -> None:
     # Plain write, not Rich: a JSON report must never be wrapped or highlighted.
-    typer.echo(json.dumps(report, indent=2))
+    typer.echo(json_text(json.dumps(report, indent=2)))
+
+
+def _safe(text: str) -> str:
+    """Text from files, repositories or git, printed as text: no markup, secrets or controls."""
+    return escape(terminal(text))
 
 
 def _print_update(result: "UpdateResult") -> None:
     versions = f"{result.from_version} → {result.to_version}"
     if result.status == "up-to-date":
-        out.print(f"[green]up to date[/green]: {result.project} is at {result.to_version}")
+        out.print(
+            f"[green]up to date[/green]: {_safe(f'{result.project} is at {result.to_version}')}"
+        )
         return
     if result.status == "conflict":
         _print_conflicts(result)
         return
     verb = "would update" if result.status == "planned" else "updated"
-    out.print(f"[green]{verb}[/green] {result.project}: {versions}")
+    out.print(f"[green]{verb}[/green] {_safe(f'{result.project}: {versions}')}")
     for path in result.changed_files:
-        out.print(f"  {escape(path)}")
+        out.print(f"  {_safe(path)}")
     if result.status == "planned":
-        out.print(escape(result.diff), end="", soft_wrap=True)
+        out.print(_safe(result.diff), end="", soft_wrap=True)
         out.print("[dim]dry run: nothing was written[/dim]")
     else:
         out.print(
@@ -328,7 +337,7 @@ def _print_conflicts(result: "UpdateResult") -> None:
     table.add_column("kind")
     table.add_column("hunk", overflow="fold")
     for conflict in result.conflicts:
-        table.add_row(escape(conflict.path), conflict.kind, escape(conflict.hunk.rstrip()))
+        table.add_row(_safe(conflict.path), conflict.kind, _safe(conflict.hunk.rstrip()))
     err.print(table)
     if result.branch:
         err.print(
@@ -355,9 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     except TeslerError as error:
         if _State.verbose:
             err.print_exception()
-        err.print(f"[red]error:[/red] {error.message}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {_safe(error.message)}", soft_wrap=True)
         if error.fix:
-            err.print(f"[yellow]fix:[/yellow] {error.fix}", soft_wrap=True)
+            err.print(f"[yellow]fix:[/yellow] {_safe(error.fix)}", soft_wrap=True)
         return int(error.exit_code)
     return int(ExitCode.OK)
 

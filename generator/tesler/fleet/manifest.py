@@ -23,11 +23,13 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from tesler.fleet import yaml_lines
 from tesler.fleet.errors import ManifestError
+from tesler.fleet.push.github import api_url_problem
 
 DEFAULT_STATE_FILE = ".tesler-fleet-state.json"
 _FIX = "correct the manifest; every key is described in docs/fleet.md"
@@ -76,6 +78,14 @@ class GithubPush(_Strict):
 
     backend: Literal["github"]
     api_url: StrictStr = "https://api.github.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        problem = api_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 PushConfig = Annotated[ReadonlyPush | LocalPush | GithubPush, Field(discriminator="backend")]
