@@ -118,3 +118,28 @@ def test_missing_manifest_and_bad_shard_exit_1(
     path = write(tmp_path, VALID)
     assert tesler("fleet", "plan", str(path), "--shard", "3/2") == 1
     assert "--shard '3/2' is not of the form I/N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "fleet.yml:1: not UTF-8 text (byte 0x89 at offset 0)",
+        ),
+        (
+            b"template: x\nrepositories:\n\x00\x01\x02",
+            "fleet.yml:3: not valid YAML: character U+0000",
+        ),
+    ],
+)
+def test_a_binary_manifest_is_an_error_naming_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, problem: str
+) -> None:
+    path = tmp_path / "fleet.yml"
+    path.write_bytes(content)
+    assert tesler("fleet", "plan", str(path)) == 1
+    err = capsys.readouterr().err
+    assert problem in err
+    assert "fix:" in err
+    assert "Traceback" not in err

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from tesler import safe_yaml
 from tesler.fleet import yaml_lines
 from tesler.fleet.errors import ManifestError
 from tesler.fleet.push.github import api_url_problem
@@ -159,18 +160,22 @@ def push_config(loaded: LoadedManifest, backend: str) -> PushConfig:
 def load_manifest(path: Path) -> LoadedManifest:
     """Read and validate `path`, or raise ManifestError listing every problem with its line."""
     path = path.expanduser().resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ManifestError(
-            path, [f"cannot read it: {error.strerror}"], fix="pass the path of a fleet manifest"
-        ) from None
+    text = _read(path)
     try:
         document = yaml_lines.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
         problem = getattr(error, "problem", None) or str(error)
+        if isinstance(error, yaml.reader.ReaderError):  # a control or binary character
+            where = f"{path.name}:{text[: error.position].count(chr(10)) + 1}"
+            problem = f"character U+{error.character:04X} is not allowed in YAML (a binary file?)"
+        if isinstance(error, safe_yaml.YamlLimitError):
+            raise ManifestError(
+                path,
+                [f"{where}: refused: {problem}"],
+                fix="write each value out; anchors and aliases may share small blocks only",
+            ) from None
         raise ManifestError(path, [f"{where}: not valid YAML: {problem}"], fix=_FIX) from None
     problems = [
         f"{path.name}:{line}: duplicate key {_dotted(location)!r}"
@@ -186,6 +191,26 @@ def load_manifest(path: Path) -> LoadedManifest:
         raise ManifestError(path, sorted(problems, key=_line_number), fix=_FIX)
     digest = hashlib.sha256(manifest.model_dump_json().encode()).hexdigest()[:16]
     return LoadedManifest(path=path, manifest=manifest, digest=digest)
+
+
+def _read(path: Path) -> str:
+    """The manifest's text: a readable, reasonably small UTF-8 file, or a ManifestError."""
+    fix = "pass the path of a fleet manifest (a YAML text file)"
+    try:
+        size = path.stat().st_size
+        if size > safe_yaml.DEFAULT_LIMITS.max_bytes:
+            limit = safe_yaml.DEFAULT_LIMITS.max_bytes
+            raise ManifestError(path, [f"it is {size:,} bytes; the limit is {limit:,}"], fix=fix)
+        data = path.read_bytes()
+    except OSError as error:
+        raise ManifestError(path, [f"cannot read it: {error.strerror}"], fix=fix) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        problem = f"{path.name}:{line}: not UTF-8 text (byte 0x{byte} at offset {error.start})"
+        raise ManifestError(path, [problem], fix=fix) from None
 
 
 def _cross_references(
