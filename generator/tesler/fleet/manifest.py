@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from tesler import safe_yaml
-from tesler.fleet import yaml_lines
+from tesler.fleet import same_remote, yaml_lines
 from tesler.fleet.errors import ManifestError
 from tesler.fleet.push.github import api_url_problem
 
@@ -221,7 +221,9 @@ def _cross_references(
         line = document.line_of(("repositories",))
         problems.append(f"{path.name}:{line}: repositories: the list is empty")
     seen: dict[str, int] = {}
+    remotes: dict[str, int] = {}
     for index, repository in enumerate(manifest.repositories):
+        problems += _listed_before(path, document, manifest, index, remotes)
         line = document.line_of(("repositories", index, "name"))
         if repository.name in seen:
             problems.append(
@@ -237,6 +239,31 @@ def _cross_references(
                 f"is not a channel of this manifest (channels: {known})"
             )
     return problems
+
+
+def _listed_before(
+    path: Path,
+    document: yaml_lines.LinedDocument,
+    manifest: Manifest,
+    index: int,
+    remotes: dict[str, int],
+) -> list[str]:
+    """A problem when repositories[index]'s remote is one listed earlier, however spelled."""
+    repository = manifest.repositories[index]
+    key = same_remote.identity(repository.remote, path.parent)
+    first = remotes.setdefault(key, index)
+    if first == index:
+        return []
+    other = manifest.repositories[first]
+    line = document.line_of(("repositories", index, "remote"))
+    other_line = document.line_of(("repositories", first, "remote"))
+    problem = (
+        f"{path.name}:{line}: repositories[{index}] ({repository.name}) remote "
+        f"{repository.remote!r} is the same repository as repositories[{first}] "
+        f"({other.name}) at line {other_line}, remote {other.remote!r}; list each "
+        "repository once (two entries would race on its update branch)"
+    )
+    return [problem]
 
 
 def _describe(path: Path, document: yaml_lines.LinedDocument, detail: object) -> str:
