@@ -173,3 +173,38 @@ def test_a_second_apply_of_the_same_fleet_refuses_while_the_first_runs(
     assert state["results"]["slow"]["outcome"] == "updated"
     assert BRANCH in fresh_fleet.heads("slow")
     assert apply(path)[0] == 0  # the lock went with the first run
+
+
+def test_verify_runs_make_check_in_a_throw_away_clone_without_tesler_secrets(
+    fresh_fleet: Fleet, sources: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = {
+        "GITHUB_TOKEN": "ghs_from_the_operator_0001",
+        "TESLER_GITHUB_TOKEN": "ghs_from_the_operator_0002",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret-of-the-operator",
+        "MY_SERVICE_PASSWORD": "another-secret-of-the-operator",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    captured = tmp_path / "captured"
+    # The repository's own gate: print everything it can see, and where it runs.
+    _slow_member(
+        fresh_fleet, sources, tmp_path,
+        f"env > {captured}.env; pwd > {captured}.pwd; git remote -v > {captured}.remotes",
+    )  # fmt: skip
+    code, rows = apply(manifest(fresh_fleet, {"slow": 0}), "--verify")
+    assert code == 0, rows
+    assert rows["slow"]["verified"] is True
+    env = dict(
+        line.split("=", 1)
+        for line in Path(f"{captured}.env").read_text().splitlines()
+        if "=" in line
+    )
+    assert not set(secrets) & set(env)
+    assert not any(value in Path(f"{captured}.env").read_text() for value in secrets.values())
+    assert env["HOME"] != str(Path.home())
+    assert "PATH" in env
+    where = Path(Path(f"{captured}.pwd").read_text().strip())
+    assert where.name == "verify"
+    assert not where.exists()  # thrown away with the run
+    assert Path(f"{captured}.remotes").read_text() == ""  # nothing to push back to
