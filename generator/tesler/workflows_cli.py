@@ -44,7 +44,7 @@ def run(
     *,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run each job's steps in the project; skip (with the reason) jobs that need a cloud."""
+    """Run each job's steps in a throw-away clone; skip (with the reason) jobs needing a service."""
     from tesler.workflow_runner import run_workflows  # noqa: PLC0415  (keeps --help fast)
 
     on_step = (
@@ -54,6 +54,10 @@ def run(
     if as_json:
         out.print_json(json_text(report.to_json()))
     else:
+        if report.checkout:
+            err.print(
+                f"[dim]jobs ran in {_safe(report.checkout)}; your working tree is untouched[/dim]"
+            )
         _print_report(report.jobs)
     raise typer.Exit(int(ExitCode.FAILURE if report.failed else ExitCode.OK))
 
