@@ -17,6 +17,7 @@ from rich.markup import escape
 from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+from tesler.leftovers import run_tempdir
 from tesler.redact import json_text, terminal
 from tesler.workflows_cli import workflows_app
 
@@ -98,7 +99,8 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         setup=setup,
         allow_dirty_template=allow_dirty_template,
     )
-    result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
+    with run_tempdir():
+        result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
     where = _safe(str(result.destination))
     out.print(f"[green]created[/green] {where} from {_safe(result.template)}")
     if setup:
@@ -144,13 +146,14 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
     """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
     from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
 
-    result = update_project(
-        project,
-        to_ref=to,
-        dry_run=dry_run,
-        trust=trust,
-        keep_conflict_branch=keep_conflict_branch,
-    )
+    with run_tempdir():
+        result = update_project(
+            project,
+            to_ref=to,
+            dry_run=dry_run,
+            trust=trust,
+            keep_conflict_branch=keep_conflict_branch,
+        )
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -176,7 +179,8 @@ def check(
     if unknown:
         err.print(f"[red]error:[/red] unknown check {', '.join(unknown)}; use {', '.join(CHECKS)}")
         raise typer.Exit(int(ExitCode.USAGE))
-    result = check_project(project, checks=[name for name in CHECKS if name in (only or CHECKS)])
+    with run_tempdir():
+        result = check_project(project, checks=[n for n in CHECKS if n in (only or CHECKS)])
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -254,14 +258,15 @@ def adopt(  # noqa: PLR0913  (one parameter per documented option)
     """Bring an existing repository under the template on a branch `template-adopt`."""
     from tesler.adopt import adopt_project  # noqa: PLC0415  (keeps --help fast)
 
-    result = adopt_project(
-        project,
-        data=data or [],
-        template=template,
-        vcs_ref=vcs_ref,
-        context_file=context,
-        dry_run=dry_run,
-    )
+    with run_tempdir():
+        result = adopt_project(
+            project,
+            data=data or [],
+            template=template,
+            vcs_ref=vcs_ref,
+            context_file=context,
+            dry_run=dry_run,
+        )
     if as_json:
         _print_json(result.as_dict())
     else:

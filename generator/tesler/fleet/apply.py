@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import leftovers
 from tesler.exit_codes import ExitCode
 from tesler.fleet.errors import FleetError
 from tesler.fleet.lock import fleet_lock
@@ -206,12 +208,17 @@ def _skipped(row: PlanRow, failed_wave: int) -> ApplyRow:
 
 
 def _scratch(stack: ExitStack, settings: Settings) -> Path | None:
-    """A directory of this run under the scratch root, removed with everything left in it."""
-    root = scratch_root(settings.scratch)
-    if root is None:
-        return None
+    """A directory of this run under the scratch root, removed with everything left in it.
+
+    Named after this process (`tesler.leftovers`): when a run is killed, the next one
+    removes it, and the workers' clones and Copier's folders inside it.
+    """
+    root = scratch_root(settings.scratch) or Path(tempfile.gettempdir())
     root.mkdir(parents=True, exist_ok=True)
-    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tesler-fleet-", dir=root)))
+    leftovers.sweep(root)
+    directory = leftovers.owned_dir(root)
+    stack.callback(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def _pool(jobs: int, scratch: Path | None) -> ProcessPoolExecutor:
