@@ -27,6 +27,9 @@ from tests.conftest import git, tesler
         ("task=clustering", "task", "classification, regression"),
         ("licence=MIT", "licence", "no such question"),
         ("description=", "description", "empty"),
+        ("project_name=churn\n", "project_name", "control characters"),
+        ("author_name=Team \x1b[31m", "author_name", "control characters"),
+        ("github_repository=org/churn ", "github_repository", "leading or trailing spaces"),
     ],
 )
 def test_bad_answer_exits_1_names_the_field_and_leaves_no_destination(
