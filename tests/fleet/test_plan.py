@@ -23,10 +23,15 @@ def fleet(
 
 @pytest.fixture(scope="module")
 def manifest(fleet: Fleet) -> Path:
-    pinned = f"  - name: pinned\n    remote: {fleet.remotes['current']}\n    version: v0.1.0\n"
-    edge = f"  - name: edge\n    remote: {fleet.remotes['clean']}\n    channel: edge\n"
+    # Each entry is its own repository: a manifest may not list one remote twice.
+    copies = {"pinned": "current", "edge": "clean", "retuned": "current"}
+    for name, source in copies.items():
+        remote = fleet.root / "remotes" / f"{name}.git"
+        git(fleet.root, "clone", "--quiet", "--bare", str(fleet.remotes[source]), str(remote))
+    pinned = f"  - name: pinned\n    remote: {fleet.root}/remotes/pinned.git\n    version: v0.1.0\n"
+    edge = f"  - name: edge\n    remote: {fleet.root}/remotes/edge.git\n    channel: edge\n"
     retuned = (
-        f"  - name: retuned\n    remote: {fleet.remotes['current']}\n    channel: stable\n"
+        f"  - name: retuned\n    remote: {fleet.root}/remotes/retuned.git\n    channel: stable\n"
         "    data:\n      coverage_floor: 95\n"
     )
     return fleet.manifest(standard_manifest(fleet) + pinned + edge + retuned)
