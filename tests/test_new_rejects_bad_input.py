@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import git, tesler
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
         ("task=clustering", "task", "classification, regression"),
         ("licence=MIT", "licence", "no such question"),
         ("description=", "description", "empty"),
+        ("project_name=churn\n", "project_name", "control characters"),
+        ("author_name=Team \x1b[31m", "author_name", "control characters"),
+        ("github_repository=org/churn ", "github_repository", "leading or trailing spaces"),
     ],
 )
 def test_bad_answer_exits_1_names_the_field_and_leaves_no_destination(
@@ -186,3 +188,86 @@ def test_bad_data_answers_exit_1_name_the_question_and_leave_nothing(
     assert "fix:" in stderr
     assert "Traceback" not in stderr
     assert list(parent.iterdir()) == []
+
+
+def _new(template: Path, destination: Path | str, *data: str) -> int:
+    extra = [item for answer in data for item in ("--data", answer)]
+    return tesler("new", str(destination), "--template", str(template), "--vcs-ref", "HEAD",
+                  "--defaults", "--no-setup", *extra)  # fmt: skip
+
+
+def test_a_rejected_answer_leaves_no_parent_folder_it_created(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _new(template_repo, tmp_path / "a" / "b" / "project", "package_name=class") == 1
+    assert "answer package_name=" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_destination_under_a_regular_file_is_an_error_naming_it(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    assert _new(template_repo, tmp_path / "notes.txt" / "sub" / "project") == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"destination {tmp_path}/notes.txt/sub/project:" in err
+    assert f"{tmp_path}/notes.txt is a file, so no folder can be made under it" in err
+    assert "fix: choose a path whose parent folders are directories" in err
+    assert "Traceback" not in err
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_destination_under_proc_is_an_error_naming_it(
+    template_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _new(template_repo, "/proc/tesler-test/project") == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "destination /proc/tesler-test/project: cannot create it:" in err
+    assert "fix: choose a directory on a disk you can write to" in err
+    assert "Traceback" not in err
+    assert not Path("/proc/tesler-test").exists()
+
+
+def test_a_destination_inside_the_template_checkout_is_refused(
+    template_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _new(template_repo, template_repo / "generated" / "project") == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"it is inside the template checkout {template_repo}" in err
+    assert f"fix: choose a directory outside it, e.g. {template_repo.parent}/project" in err
+    assert git(template_repo, "status", "--porcelain", "--ignored") == ""
+
+
+def _can_mount_read_only() -> bool:
+    probe = ["unshare", "--user", "--map-root-user", "--mount", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not _can_mount_read_only(), reason="needs unshare (user and mount namespaces)")
+def test_a_destination_on_a_read_only_file_system_is_an_error_naming_it(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    # A private mount namespace: a read-only tmpfs over `read-only`, seen by this command only.
+    script = (
+        f"mount -t tmpfs -o ro none {read_only} && exec {sys.executable} -c "
+        f"'from tesler.cli import run; run()' new {read_only}/sub/project "
+        f"--template {template_repo} --vcs-ref HEAD --defaults --no-setup"
+    )
+    completed = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    err = " ".join(completed.stderr.split())
+    assert completed.returncode == 1, completed.stderr
+    assert f"destination {read_only}/sub/project: {read_only} is not writable" in err
+    assert "read-only file system" in err
+    assert "fix: choose a directory on a disk you can write to" in err
+    assert "Traceback" not in err
+    assert list(read_only.iterdir()) == []  # nothing reached the real directory either

@@ -8,6 +8,7 @@ CI can validate `.copier-answers.yml` against it with any JSON Schema tool.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -100,35 +101,73 @@ def _bounds(question: Question) -> dict[str, object]:
 
 
 def _string_rules(question: Question) -> dict[str, object]:
-    name = re.escape(question.name)
-    search = re.compile(
-        rf"^not\s*\(\s*{name}\s*\|\s*regex_search\(\s*'(?P<pattern>(?:[^'\\]|\\.)*)'"
-    )
-    rules: dict[str, object] = {}
-    excluded: list[str] = []
+    """What a str validator refuses, as schema keywords (see `_StringRules`)."""
     lists = {
         match["name"]: _STRING.findall(match["items"])
         for match in _LIST.finditer(question.validator)
     }
+    found = _StringRules(question.name, lists)
     for condition in _conditions(question):
-        stripped = condition.strip()
-        pattern = search.match(stripped)
-        if pattern:
-            rules["pattern"] = _jinja_unescape(pattern["pattern"])
-        elif stripped == f"not {question.name}.strip()":
-            rules["pattern"] = r"\S"
-        else:
-            member = re.fullmatch(rf"{name}\s+in\s+(?P<list>\w+)", stripped)
-            if member and member["list"] in lists:
-                excluded.extend(lists[member["list"]])
-    if excluded:
-        rules["not"] = {"enum": sorted(set(excluded))}
-    if "pattern" in rules:
-        try:
-            re.compile(str(rules["pattern"]))
-        except re.error:
-            del rules["pattern"]
-    return rules
+        found.read(condition.strip())
+    return found.schema()
+
+
+_LITERAL = r"'(?P<pattern>(?:[^'\\]|\\.)*)'"
+
+
+@dataclass
+class _StringRules:
+    """The conditions of one str validator, read one by one.
+
+    `not (x | regex_search('P'))` requires P; `x | regex_search('P')` forbids it (control
+    characters); `x != x.strip()` forbids edge whitespace; `x | length > N` bounds the
+    length; `not x.strip()` requires a non-space; `x in list` excludes the list's values.
+    Forbidden patterns are searched unanchored, so every JSON Schema engine reads them
+    alike (Python's `$` also matches before a final newline, ECMA's does not).
+    """
+
+    name: str
+    lists: dict[str, list[str]]
+    pattern: str | None = None
+    max_length: int | None = None
+    refused: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    def read(self, condition: str) -> None:
+        name = re.escape(self.name)
+        if match := re.match(rf"^not\s*\(\s*{name}\s*\|\s*regex_search\(\s*{_LITERAL}", condition):
+            self.pattern = _jinja_unescape(match["pattern"])
+        elif match := re.match(rf"^{name}\s*\|\s*regex_search\(\s*{_LITERAL}\s*\)$", condition):
+            self.refused.append(_jinja_unescape(match["pattern"]))
+        elif match := re.match(rf"^{name}\s*\|\s*length\s*>\s*(?P<limit>\d+)$", condition):
+            self.max_length = int(match["limit"])
+        elif condition == f"not {self.name}.strip()":
+            self.pattern = r"\S"
+        elif condition == f"{self.name} != {self.name}.strip()":
+            self.refused.append(r"^\s|\s$")
+        elif match := re.fullmatch(rf"{name}\s+in\s+(?P<list>\w+)", condition):
+            self.excluded.extend(self.lists.get(match["list"], ()))
+
+    def schema(self) -> dict[str, object]:
+        rules: dict[str, object] = {}
+        if self.pattern is not None and _compiles(self.pattern):
+            rules["pattern"] = self.pattern
+        if self.max_length is not None:
+            rules["maxLength"] = self.max_length
+        if self.excluded:
+            rules["not"] = {"enum": sorted(set(self.excluded))}
+        refused = [pattern for pattern in self.refused if _compiles(pattern)]
+        if refused:
+            rules["allOf"] = [{"not": {"pattern": pattern}} for pattern in refused]
+        return rules
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _jinja_unescape(text: str) -> str:

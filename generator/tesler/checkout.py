@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tesler import safe_yaml
 from tesler.errors import DirtyTreeError, ProjectError
 from tesler.process import git, git_output
 from tesler.project_setup import ANSWERS_FILE
@@ -87,7 +88,7 @@ def read_answers(project: Path) -> dict[str, object]:
     """The project's `.copier-answers.yml`, or a ProjectError saying how to get one."""
     answers_path = project / ANSWERS_FILE
     try:
-        loaded = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+        loaded = safe_yaml.load(answers_path.read_text(encoding="utf-8"))  # within limits
     except FileNotFoundError:
         raise ProjectError(
             f"{project} has no {ANSWERS_FILE}, so it was not generated from a Copier template",

@@ -17,6 +17,8 @@ from rich.markup import escape
 from tesler.errors import TemplateError, TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+from tesler.leftovers import run_tempdir
+from tesler.redact import json_text, terminal
 from tesler.workflows_cli import workflows_app
 
 if TYPE_CHECKING:
@@ -97,21 +99,22 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         setup=setup,
         allow_dirty_template=allow_dirty_template,
     )
-    result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
-    out.print(f"[green]created[/green] {result.destination} from {result.template}")
+    with run_tempdir():
+        result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
+    where = _safe(str(result.destination))
+    out.print(f"[green]created[/green] {where} from {_safe(result.template)}")
     if setup:
-        out.print(f"next: cd {result.destination} && make check")
+        out.print(f"next: cd {where} && make check")
     elif result.answers.get("dataset") == "file":
         # The path was given relative to here; the command runs in the project.
         source = Path(str(result.answers.get("data_path"))).expanduser().absolute()
-        target = result.answers.get("target")
+        target = _safe(str(result.answers.get("target")))
         out.print(
-            f"next: cd {result.destination} && git init && make setup && "
-            f"make data SOURCE={source} TARGET={target} && make repro",
-            markup=False,
+            f"next: cd {where} && git init && make setup && "
+            f"make data SOURCE={_safe(str(source))} TARGET={target} && make repro"
         )
     else:
-        out.print(f"next: cd {result.destination} && git init && make setup && make repro")
+        out.print(f"next: cd {where} && git init && make setup && make repro")
 
 
 ProjectArg = Annotated[
@@ -151,13 +154,14 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
     """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
     from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
 
-    result = update_project(
-        project,
-        to_ref=to,
-        dry_run=dry_run,
-        trust=trust,
-        keep_conflict_branch=keep_conflict_branch,
-    )
+    with run_tempdir():
+        result = update_project(
+            project,
+            to_ref=to,
+            dry_run=dry_run,
+            trust=trust,
+            keep_conflict_branch=keep_conflict_branch,
+        )
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -183,7 +187,8 @@ def check(
     if unknown:
         err.print(f"[red]error:[/red] unknown check {', '.join(unknown)}; use {', '.join(CHECKS)}")
         raise typer.Exit(int(ExitCode.USAGE))
-    result = check_project(project, checks=[name for name in CHECKS if name in (only or CHECKS)])
+    with run_tempdir():
+        result = check_project(project, checks=[n for n in CHECKS if n in (only or CHECKS)])
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -194,15 +199,15 @@ def check(
 
 def _print_check(result: "CheckResult") -> None:
     latest = f", latest release {result.latest}" if result.latest else ""
-    where = f"{result.project} (at {result.version}{latest})"
+    where = _safe(f"{result.project} (at {result.version}{latest})")
     for note in result.notes:
-        err.print(f"[dim]{escape(note)}[/dim]")
+        err.print(f"[dim]{_safe(note)}[/dim]")
     if result.ok:
         out.print(f"[green]ok[/green]: {where}; checked {', '.join(result.checked)}")
         return
     out.print(f"[red]drift[/red]: {where}")
     for finding in result.findings:
-        out.print(f"  [bold]{finding.check}[/bold]: {escape(finding.message)}", soft_wrap=True)
+        out.print(f"  [bold]{finding.check}[/bold]: {_safe(finding.message)}", soft_wrap=True)
 
 
 @app.command()
@@ -261,14 +266,15 @@ def adopt(  # noqa: PLR0913  (one parameter per documented option)
     """Bring an existing repository under the template on a branch `template-adopt`."""
     from tesler.adopt import adopt_project  # noqa: PLC0415  (keeps --help fast)
 
-    result = adopt_project(
-        project,
-        data=data or [],
-        template=template,
-        vcs_ref=vcs_ref,
-        context_file=context,
-        dry_run=dry_run,
-    )
+    with run_tempdir():
+        result = adopt_project(
+            project,
+            data=data or [],
+            template=template,
+            vcs_ref=vcs_ref,
+            context_file=context,
+            dry_run=dry_run,
+        )
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -284,11 +290,11 @@ def _print_adopt(result: "AdoptResult") -> None:
     colours = {"would-change": "yellow", "added": "green", "identical": "dim"}
     order = list(colours)
     for file in sorted(result.files, key=lambda file: order.index(file.status)):
-        table.add_row(escape(file.path), f"[{colours[file.status]}]{file.status}[/]")
+        table.add_row(_safe(file.path), f"[{colours[file.status]}]{file.status}[/]")
     out.print(table)
-    out.print(f"answers from {escape(result.answers_from)}")
+    out.print(f"answers from {_safe(result.answers_from)}")
     for dropped in result.dropped:
-        err.print(f"[yellow]not used:[/yellow] {escape(dropped)} (pass it with --data)")
+        err.print(f"[yellow]not used:[/yellow] {_safe(dropped)} (pass it with --data)")
     changed = sum(file.status == "would-change" for file in result.files)
     if result.branch is None:
         out.print(f"[dim]dry run: nothing was written; {changed} file(s) would change[/dim]")
@@ -303,23 +309,30 @@ def _print_adopt(result: "AdoptResult") -> None:
 
 def _print_json(report: object) -> None:
     # Plain write, not Rich: a JSON report must never be wrapped or highlighted.
-    typer.echo(json.dumps(report, indent=2))
+    typer.echo(json_text(json.dumps(report, indent=2)))
+
+
+def _safe(text: str) -> str:
+    """Text from files, repositories or git, printed as text: no markup, secrets or controls."""
+    return escape(terminal(text))
 
 
 def _print_update(result: "UpdateResult") -> None:
     versions = f"{result.from_version} → {result.to_version}"
     if result.status == "up-to-date":
-        out.print(f"[green]up to date[/green]: {result.project} is at {result.to_version}")
+        out.print(
+            f"[green]up to date[/green]: {_safe(f'{result.project} is at {result.to_version}')}"
+        )
         return
     if result.status == "conflict":
         _print_conflicts(result)
         return
     verb = "would update" if result.status == "planned" else "updated"
-    out.print(f"[green]{verb}[/green] {result.project}: {versions}")
+    out.print(f"[green]{verb}[/green] {_safe(f'{result.project}: {versions}')}")
     for path in result.changed_files:
-        out.print(f"  {escape(path)}")
+        out.print(f"  {_safe(path)}")
     if result.status == "planned":
-        out.print(escape(result.diff), end="", soft_wrap=True)
+        out.print(_safe(result.diff), end="", soft_wrap=True)
         out.print("[dim]dry run: nothing was written[/dim]")
     else:
         out.print(
@@ -337,7 +350,7 @@ def _print_conflicts(result: "UpdateResult") -> None:
     table.add_column("kind")
     table.add_column("hunk", overflow="fold")
     for conflict in result.conflicts:
-        table.add_row(escape(conflict.path), conflict.kind, escape(conflict.hunk.rstrip()))
+        table.add_row(_safe(conflict.path), conflict.kind, _safe(conflict.hunk.rstrip()))
     err.print(table)
     if result.branch:
         err.print(
@@ -364,9 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     except TeslerError as error:
         if _State.verbose:
             err.print_exception()
-        err.print(f"[red]error:[/red] {error.message}", soft_wrap=True)
+        err.print(f"[red]error:[/red] {_safe(error.message)}", soft_wrap=True)
         if error.fix:
-            err.print(f"[yellow]fix:[/yellow] {error.fix}", soft_wrap=True)
+            err.print(f"[yellow]fix:[/yellow] {_safe(error.fix)}", soft_wrap=True)
         return int(error.exit_code)
     return int(ExitCode.OK)
 

@@ -1,20 +1,23 @@
 """`tesler new`: render a project beside its destination and move it in only on success.
 
 Bad answers, an unusable destination or a failed set-up leave nothing behind: no
-partial project directory, and no DVC storage folder that did not exist before.
+partial project directory, no parent folder created for it, and no DVC storage folder
+that did not exist before. A run killed outright leaves its staging folder, named after
+its process (`tesler.leftovers`): the next `tesler new` beside it removes it.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from tesler import copier_adapter, template_source
+from tesler import copier_adapter, leftovers, template_source
 from tesler.errors import DestinationError
 from tesler.own_data import data_import
 from tesler.process import run
@@ -52,6 +55,7 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
     destination = request.destination.expanduser().resolve()  # `..` folded: the path users see
     _check_destination(destination)
     source = template_source.resolve(request.template)
+    _check_outside(destination, source.local_dir)
     if not request.allow_dirty_template:
         template_source.refuse_dirty_head(source, request.vcs_ref)
     data = {}
@@ -62,10 +66,15 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
         # checks types and choices itself and the adapter translates its errors.
         data = dict(pair.partition("=")[::2] for pair in request.data)
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.tesler-", dir=destination.parent))
+    created_parents = _make_parents(destination)
     created_storage: list[Path] = []
     moved = False
+    try:
+        leftovers.sweep(destination.parent, leftovers.STAGING)
+        staging = _staging(destination)
+    except BaseException:
+        _remove_empty(created_parents)
+        raise
     try:
         on_step("render")
         copier_adapter.render(
@@ -99,12 +108,26 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
             shutil.rmtree(destination, ignore_errors=True)
         for storage in created_storage:
             shutil.rmtree(storage, ignore_errors=True)
+        _remove_empty(created_parents)
         raise
     answers = yaml.safe_load((destination / ANSWERS_FILE).read_text(encoding="utf-8"))
     return CreateResult(destination=destination, template=source.location, answers=answers)
 
 
 def _check_destination(destination: Path) -> None:
+    existing = next(path for path in (destination, *destination.parents) if path.exists())
+    if existing != destination and not existing.is_dir():
+        raise DestinationError(
+            destination,
+            f"{existing} is a file, so no folder can be made under it",
+            fix="choose a path whose parent folders are directories (or do not exist yet)",
+        )
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise DestinationError(
+            destination,
+            f"{existing} is not writable (a read-only file system, or not yours)",
+            fix="choose a directory on a disk you can write to, e.g. under your home directory",
+        )
     if destination.exists() and not destination.is_dir():
         raise DestinationError(
             destination, "it is a file", fix="choose a new directory name for the project"
@@ -115,6 +138,59 @@ def _check_destination(destination: Path) -> None:
             "it exists and is not empty",
             fix="choose a new directory, or use `tesler update` to update an existing project",
         )
+
+
+def _check_outside(destination: Path, template: Path | None) -> None:
+    if template is not None and destination.is_relative_to(template):
+        raise DestinationError(
+            destination,
+            f"it is inside the template checkout {template}: the project would be rendered "
+            "into the template, and its files picked up by the template's next render",
+            fix=f"choose a directory outside it, e.g. {template.parent / destination.name}",
+        )
+
+
+def _make_parents(destination: Path) -> list[Path]:
+    """Create DEST's missing parent folders; return them, deepest first, for an undo."""
+    missing = [path for path in destination.parents if not path.exists()]
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _remove_empty(missing)
+        raise _unwritable(destination, error) from None
+    return missing
+
+
+def _staging(destination: Path) -> Path:
+    try:
+        return leftovers.owned_dir(destination.parent, label=f".{destination.name}.")
+    except OSError as error:
+        raise _unwritable(destination, error) from None
+
+
+def _unwritable(destination: Path, error: OSError) -> DestinationError:
+    reason = {
+        errno.EROFS: "it is on a read-only file system",
+        errno.ENOTDIR: "a folder on its path is a file",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "the operating system does not allow it",
+        errno.ENOENT: "its parent cannot hold folders (a virtual file system such as /proc?)",
+        errno.ENOSPC: "the disk is full",
+    }.get(error.errno or 0, error.strerror or str(error))
+    return DestinationError(
+        destination,
+        f"cannot create it: {reason}",
+        fix="choose a directory on a disk you can write to, e.g. under your home directory",
+    )
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders `_make_parents` created, deepest first, if they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _move_into_place(staging: Path, destination: Path) -> None:

@@ -2,24 +2,32 @@
 
 Reads every `.github/workflows/*.yml` of a project, plans each job (see
 `tesler.workflows.plan` for what is skipped and what is refused), then runs the runnable
-jobs in `needs` order in the project itself. A job whose needed job did not pass is
-skipped, as on GitHub.
+jobs in `needs` order in one throw-away clone of the project: HEAD plus the files
+`git status` lists, as they are on disk. The user's tree, its git state and its DVC cache
+are never touched; the clone goes when the run ends. A job whose needed job did not pass
+is skipped, as on GitHub.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import isolation
+from tesler.checkout import open_checkout
 from tesler.workflows.errors import WorkflowError
 from tesler.workflows.execute import JobResult, Status, run_job, skipped
+from tesler.workflows.makefile import read_rules
 from tesler.workflows.model import Workflow, load_workflow
 from tesler.workflows.plan import JobPlan, plan_workflow, refuse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
+    from collections.abc import Callable, Iterator
 
 WORKFLOWS_DIR = ".github/workflows"
 
@@ -30,6 +38,7 @@ class RunReport:
 
     project: str
     jobs: tuple[JobResult, ...]
+    checkout: str = ""  # what the jobs ran on, e.g. "a throw-away clone of 1a2b3c4d5e6f"
 
     @property
     def failed(self) -> bool:
@@ -63,9 +72,10 @@ def plan(project: Path, *, workflow: str | None = None, job: str | None = None) 
             raise WorkflowError([f"no workflow named {workflow}"], fix=f"use one of: {names}")
     plans: list[JobPlan] = []
     problems: list[str] = []
+    rules = read_rules(project)
     for selected in workflows:
         jobs = [j for j in selected.jobs if job is None or j.matches(job)]
-        workflow_plans, workflow_problems = plan_workflow(selected, jobs)
+        workflow_plans, workflow_problems = plan_workflow(selected, jobs, rules)
         plans.extend(workflow_plans)
         problems.extend(workflow_problems)
     if job is not None and not plans:
@@ -82,14 +92,38 @@ def run_workflows(
     job: str | None = None,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> RunReport:
-    """Run the selected jobs of `project`'s workflows and report each one."""
+    """Run the selected jobs of `project`'s workflows in a throw-away clone; report each one."""
+    plans = plan(project, workflow=workflow, job=job)
     results: list[JobResult] = []
     by_job: dict[tuple[str, str], JobResult] = {}
-    for job_plan in plan(project, workflow=workflow, job=job):
-        result = _run_one(job_plan, project, by_job, on_step)
-        by_job[(result.workflow, result.job)] = result
-        results.append(result)
-    return RunReport(project=str(project), jobs=tuple(results))
+    if all(job_plan.skip_reason is not None for job_plan in plans):
+        results = [skipped(job_plan, job_plan.skip_reason or "") for job_plan in plans]
+        return RunReport(project=str(project), jobs=tuple(results))  # no clone needed
+    with throwaway_clone(project) as (clone, description):
+        for job_plan in plans:
+            result = _run_one(job_plan, clone, by_job, on_step)
+            by_job[(result.workflow, result.job)] = result
+            results.append(result)
+    return RunReport(project=str(project), jobs=tuple(results), checkout=description)
+
+
+@contextmanager
+def throwaway_clone(project: Path) -> Iterator[tuple[Path, str]]:
+    """The project in a temporary clone of its repository (removed afterwards), described.
+
+    The clone sits in a directory of its own, under the repository's name, so paths a
+    project gives relative to its parent (a local DVC remote `../../name-dvc-storage`)
+    land in that directory too.
+    """
+    checkout = open_checkout(project)
+    scratch = Path(tempfile.mkdtemp(prefix="tesler-workflows-"))
+    try:
+        root = scratch / checkout.toplevel.name
+        copied = isolation.clone_worktree(checkout.toplevel, root)
+        extra = f" with {len(copied)} uncommitted file(s) as on disk" if copied else ""
+        yield checkout.inside(root), f"a throw-away clone of {checkout.head[:12]}{extra}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run_one(

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tesler.exit_codes import ExitCode
+from tesler.redact import json_text, one_line, terminal
 
 if TYPE_CHECKING:
     from tesler.workflows.execute import JobResult
@@ -42,14 +44,20 @@ def run(
     *,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run each job's steps in the project; skip (with the reason) jobs that need a cloud."""
+    """Run each job's steps in a throw-away clone; skip (with the reason) jobs needing a service."""
     from tesler.workflow_runner import run_workflows  # noqa: PLC0415  (keeps --help fast)
 
-    on_step = (lambda _: None) if as_json else (lambda line: err.print(f"[dim]→ {line}[/dim]"))
+    on_step = (
+        (lambda _: None) if as_json else (lambda line: err.print(f"[dim]→ {_safe(line)}[/dim]"))
+    )
     report = run_workflows(project, workflow=workflow, job=job, on_step=on_step)
     if as_json:
-        out.print_json(report.to_json())
+        out.print_json(json_text(report.to_json()))
     else:
+        if report.checkout:
+            err.print(
+                f"[dim]jobs ran in {_safe(report.checkout)}; your working tree is untouched[/dim]"
+            )
         _print_report(report.jobs)
     raise typer.Exit(int(ExitCode.FAILURE if report.failed else ExitCode.OK))
 
@@ -63,12 +71,21 @@ def _print_report(jobs: "tuple[JobResult, ...]") -> None:
     table = Table("workflow", "job", "status", "seconds", "reason")
     for job in jobs:
         status = f"[{_STYLE[job.status.value]}]{job.status.value}[/]"
-        table.add_row(job.workflow, job.job, status, f"{job.duration_seconds:.1f}", job.reason)
+        cells = (one_line(job.workflow), one_line(job.job), one_line(job.reason))
+        table.add_row(
+            *map(escape, cells[:2]), status, f"{job.duration_seconds:.1f}", escape(cells[2])
+        )
     out.print(table)
     for job in jobs:
         for warning in job.warnings:
-            err.print(f"[yellow]warning:[/yellow] {job.workflow}, job {job.job}: {warning}")
+            where = _safe(f"{job.workflow}, job {job.job}: {warning}")
+            err.print(f"[yellow]warning:[/yellow] {where}")
         failed = [step for step in job.steps if step.status is Status.FAILED]
         for step in failed:
-            err.print(f"[red]{job.workflow}, job {job.job}, step {step.index} ({step.label}):[/]")
-            err.print(step.output_tail or "(no output)", markup=False, highlight=False)
+            where = _safe(f"{job.workflow}, job {job.job}, step {step.index} ({step.label}):")
+            err.print(f"[red]{where}[/]")
+            err.print(terminal(step.output_tail or "(no output)"), markup=False, highlight=False)
+
+
+def _safe(text: str) -> str:
+    return escape(terminal(text))

@@ -157,3 +157,91 @@ def test_github_api_errors_fail_that_repository_only(
     assert rows["clean"]["outcome"] == "failed"
     assert "answered 404" in str(rows["clean"]["message"])
     assert rows["current"]["outcome"] == "up-to-date"
+
+
+def test_an_api_url_in_clear_text_is_refused_naming_the_manifest_line(
+    fresh_fleet: Fleet, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TESLER_GITHUB_TOKEN", "t0ken-value")
+    path = manifest(fresh_fleet, "http://github.example/api")
+    before = fresh_fleet.all_refs()
+    assert tesler("fleet", "apply", str(path)) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "fleet.yml:5: settings.push.github.api_url:" in err
+    assert "use an https:// URL" in err
+    assert fresh_fleet.all_refs() == before
+
+
+class _Redirect(BaseHTTPRequestHandler):
+    """Answers every request with a redirect to `target` (another origin)."""
+
+    target = ""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep the test output quiet."""
+
+    def do_GET(self) -> None:
+        self.send_response(307)
+        self.send_header("Location", f"{self.target}{self.path.removeprefix('/api')}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_the_token_is_not_sent_along_a_redirect_to_another_origin(
+    fresh_fleet: Fleet, github: FakeGithub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESLER_GITHUB_TOKEN", "t0ken-value")
+    handler = type("Redirect", (_Redirect,), {"target": github.url})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        code, rows = apply(
+            manifest(fresh_fleet, f"http://127.0.0.1:{server.server_address[1]}/api")
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The other origin (another port) received the GET, without the token; urllib does not
+    # follow a 307 for the POST, so the repository then fails, alone.
+    assert [(method, auth) for method, _, _, auth in github.requests] == [("GET", None)]
+    assert code == 1
+    assert rows["clean"]["outcome"] == "failed"
+
+
+def test_api_error_bodies_are_cut_short_and_masked(
+    fresh_fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "t0ken-value-42"  # noqa: S105  (a fake token for the test server)
+    monkeypatch.setenv("TESLER_GITHUB_TOKEN", token)
+    body = (f"echo: {token} https://user:pw@host/x \x1b[2J" + "x" * 5000).encode()
+
+    class Failing(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            """Keep the test output quiet."""
+
+        def do_GET(self) -> None:
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        code, rows = apply(manifest(fresh_fleet, f"http://127.0.0.1:{server.server_address[1]}"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1
+    message = str(rows["clean"]["message"])
+    assert "answered 500" in message
+    assert token not in message
+    assert "pw@" not in message
+    assert "https://***@host/x" in message
+    assert "\x1b" not in message
+    assert "[cut]" in message
+    assert len(message) < 600
+    state = (fresh_fleet.root / ".tesler-fleet-state.json").read_text(encoding="utf-8")
+    assert token not in state

@@ -118,3 +118,71 @@ def test_missing_manifest_and_bad_shard_exit_1(
     path = write(tmp_path, VALID)
     assert tesler("fleet", "plan", str(path), "--shard", "3/2") == 1
     assert "--shard '3/2' is not of the form I/N" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "fleet.yml:1: not UTF-8 text (byte 0x89 at offset 0)",
+        ),
+        (
+            b"template: x\nrepositories:\n\x00\x01\x02",
+            "fleet.yml:3: not valid YAML: character U+0000",
+        ),
+    ],
+)
+def test_a_binary_manifest_is_an_error_naming_the_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, problem: str
+) -> None:
+    path = tmp_path / "fleet.yml"
+    path.write_bytes(content)
+    assert tesler("fleet", "plan", str(path)) == 1
+    err = capsys.readouterr().err
+    assert problem in err
+    assert "fix:" in err
+    assert "Traceback" not in err
+
+
+def _two(first: str, second: str) -> str:
+    return (
+        "template: ../template\nchannels:\n  stable: v0.2.0\nrepositories:\n"
+        f"  - name: one\n    remote: {first}\n    channel: stable\n"
+        f"  - name: two\n    remote: {second}\n    channel: stable\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("git@github.com:Acme/Churn.git", "https://github.com/acme/churn"),
+        ("ssh://git@example.org:22/x/y.git", "git@example.org:x/y"),
+        ("https://x-access-token:T@example.org/o/r.git", "https://example.org:443/o/r/"),
+        ("remotes/a.git", "{tmp}/remotes/a.git/"),
+        ("file://{tmp}/remotes/a.git", "./remotes/../remotes/a"),
+    ],
+)
+def test_a_remote_listed_twice_is_an_error_naming_both_entries(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    (tmp_path / "remotes" / "a.git").mkdir(parents=True)
+    text = _two(first.format(tmp=tmp_path), second.format(tmp=tmp_path))
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("fleet.yml:9: repositories[1] (two) remote ")
+    assert "is the same repository as repositories[0] (one) at line 6" in problem
+    assert "list each repository once" in problem
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://example.org/o/r", "https://example.org/o/r2"),
+        ("https://example.org/O/R", "https://example.org/o/r"),  # case matters off the forges
+        ("https://example.org/o/r", "https://example.com/o/r"),
+        ("remotes/a.git", "remotes/b.git"),
+    ],
+)
+def test_different_remotes_are_not_confused(tmp_path: Path, first: str, second: str) -> None:
+    loaded = load_manifest(write(tmp_path, _two(first, second)))
+    assert [repository.name for repository in loaded.manifest.repositories] == ["one", "two"]

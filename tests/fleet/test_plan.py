@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import tesler
-from tests.fleet.conftest import Fleet, make_fleet, standard_manifest
+from tesler.fleet.manifest import load_manifest
+from tesler.fleet.plan import plan_fleet
+from tests.conftest import git, tesler
+from tests.fleet.conftest import Fleet, commit_all, make_fleet, standard_manifest
+from tests.test_hostile_yaml import ALIAS_BOMB
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +23,15 @@ def fleet(
 
 @pytest.fixture(scope="module")
 def manifest(fleet: Fleet) -> Path:
-    pinned = f"  - name: pinned\n    remote: {fleet.remotes['current']}\n    version: v0.1.0\n"
-    edge = f"  - name: edge\n    remote: {fleet.remotes['clean']}\n    channel: edge\n"
+    # Each entry is its own repository: a manifest may not list one remote twice.
+    copies = {"pinned": "current", "edge": "clean", "retuned": "current"}
+    for name, source in copies.items():
+        remote = fleet.root / "remotes" / f"{name}.git"
+        git(fleet.root, "clone", "--quiet", "--bare", str(fleet.remotes[source]), str(remote))
+    pinned = f"  - name: pinned\n    remote: {fleet.root}/remotes/pinned.git\n    version: v0.1.0\n"
+    edge = f"  - name: edge\n    remote: {fleet.root}/remotes/edge.git\n    channel: edge\n"
     retuned = (
-        f"  - name: retuned\n    remote: {fleet.remotes['current']}\n    channel: stable\n"
+        f"  - name: retuned\n    remote: {fleet.root}/remotes/retuned.git\n    channel: stable\n"
         "    data:\n      coverage_floor: 95\n"
     )
     return fleet.manifest(standard_manifest(fleet) + pinned + edge + retuned)
@@ -85,3 +93,27 @@ def test_plan_table_names_blocked_reasons(
     assert "pinned ahead" in printed
     assert "blocked" in printed
     assert "answers coverage_floor: 90 -> 95" in printed
+
+
+def test_an_alias_bomb_in_a_repositorys_answers_file_blocks_that_repository_only(
+    fresh_fleet: Fleet, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    work = tmp_path / "bomb"
+    git(tmp_path, "clone", "--quiet", str(sources["current"]), str(work))
+    (work / ".copier-answers.yml").write_text(ALIAS_BOMB, encoding="utf-8")
+    commit_all(work, "an answers file that expands to 387 million strings")
+    remote = fresh_fleet.root / "remotes" / "bomb.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(work), str(remote))
+    path = fresh_fleet.manifest(
+        f"template: {fresh_fleet.template}\nchannels:\n  stable: v0.2.0\nrepositories:\n"
+        f"  - name: bomb\n    remote: {remote}\n    channel: stable\n"
+        f"  - name: current\n    remote: {fresh_fleet.remotes['current']}\n    channel: stable\n"
+    )
+    report = plan_fleet(load_manifest(path))
+    rows = {row.name: row for row in report.rows}
+    assert rows["bomb"].action == "blocked"
+    assert rows["bomb"].reason == (
+        "answers file refused at line 7: "
+        "its aliases expand it past 1,000,000 nodes (an alias bomb?)"
+    )
+    assert rows["current"].action == "up-to-date"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,89 @@ def test_an_outdated_update_branch_with_added_commits_is_never_replaced(
     assert rows["clean"]["outcome"] == "failed"
     assert "replacing it would lose work" in str(rows["clean"]["message"])
     assert fresh_fleet.all_refs() == before
+
+
+def _slow_member(fleet: Fleet, sources: dict[str, Path], tmp_path: Path, recipe: str) -> None:
+    """A member `slow` whose `make check` runs `recipe`."""
+    work = tmp_path / "slow"
+    git(tmp_path, "clone", "--quiet", str(sources["clean"]), str(work))
+    (work / "Makefile").write_text(f"check:\n\t{recipe}\n", encoding="utf-8")
+    commit_all(work, "a gate that waits")
+    remote = fleet.root / "remotes" / "slow.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(work), str(remote))
+    fleet.remotes["slow"] = remote
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 300  # a guard against hanging, not a measurement
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_a_second_apply_of_the_same_fleet_refuses_while_the_first_runs(
+    fresh_fleet: Fleet, sources: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started, release = tmp_path / "started", tmp_path / "release"
+    wait = f"touch {started}; while [ ! -e {release} ]; do sleep 0.05; done"
+    _slow_member(fresh_fleet, sources, tmp_path, wait)
+    path = manifest(fresh_fleet, {"slow": 0})
+    report = fresh_fleet.root / "first.json"
+    first = subprocess.Popen(
+        [sys.executable, "-c", "from tesler.cli import run; run()", "fleet", "apply",
+         str(path), "--verify", "--json", "-o", str(report)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _wait_for(started, first)
+        before = fresh_fleet.all_refs()
+        assert tesler("fleet", "apply", str(path)) == 1
+        err = " ".join(capsys.readouterr().err.split())
+        assert f"another `tesler fleet apply` is running on this fleet (pid {first.pid}," in err
+        assert ".tesler-fleet-state.json.lock" in err
+        assert "fix: wait for it to finish" in err
+        assert fresh_fleet.all_refs() == before
+    finally:
+        release.touch()
+        _, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr
+    state = json.loads((fresh_fleet.root / ".tesler-fleet-state.json").read_text())
+    assert state["results"]["slow"]["outcome"] == "updated"
+    assert BRANCH in fresh_fleet.heads("slow")
+    assert apply(path)[0] == 0  # the lock went with the first run
+
+
+def test_verify_runs_make_check_in_a_throw_away_clone_without_tesler_secrets(
+    fresh_fleet: Fleet, sources: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = {
+        "GITHUB_TOKEN": "ghs_from_the_operator_0001",
+        "TESLER_GITHUB_TOKEN": "ghs_from_the_operator_0002",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret-of-the-operator",
+        "MY_SERVICE_PASSWORD": "another-secret-of-the-operator",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    captured = tmp_path / "captured"
+    # The repository's own gate: print everything it can see, and where it runs.
+    _slow_member(
+        fresh_fleet, sources, tmp_path,
+        f"env > {captured}.env; pwd > {captured}.pwd; git remote -v > {captured}.remotes",
+    )  # fmt: skip
+    code, rows = apply(manifest(fresh_fleet, {"slow": 0}), "--verify")
+    assert code == 0, rows
+    assert rows["slow"]["verified"] is True
+    env = dict(
+        line.split("=", 1)
+        for line in Path(f"{captured}.env").read_text().splitlines()
+        if "=" in line
+    )
+    assert not set(secrets) & set(env)
+    assert not any(value in Path(f"{captured}.env").read_text() for value in secrets.values())
+    assert env["HOME"] != str(Path.home())
+    assert "PATH" in env
+    where = Path(Path(f"{captured}.pwd").read_text().strip())
+    assert where.name == "verify"
+    assert not where.exists()  # thrown away with the run
+    assert Path(f"{captured}.remotes").read_text() == ""  # nothing to push back to

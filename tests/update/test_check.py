@@ -79,6 +79,36 @@ def test_check_exits_4_when_an_answer_breaks_the_schema(
     assert report["notes"] == ["edited files not compared: fix the answers first"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("project_name", "churn\n"),
+        ("package_name", "churn_model\n"),
+        ("github_repository", "org/churn\n"),
+        ("description", "a model\rthat overwrites its line"),
+        ("author_name", "Team \x1b[31m"),
+        ("author_email", "team@example.com "),
+    ],
+)
+def test_check_reports_control_characters_and_edge_spaces_in_text_answers(
+    make_project: MakeProject, capsys: pytest.CaptureFixture[str], field: str, value: str
+) -> None:
+    project = make_project("v0.2.0")
+    answers_file = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_file.read_text())
+    answers[field] = value
+    answers_file.write_text(yaml.safe_dump(answers))
+
+    code, report = _report(capsys, str(project), "--only", "answers")
+
+    assert code == 4
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    assert findings  # one per rule broken: a trailing newline is a control character and a space
+    assert {finding["check"] for finding in findings} == {"answers"}
+    assert all(finding["message"].startswith(f"{field}: ") for finding in findings)
+
+
 def test_check_exits_4_and_lists_template_files_edited_locally(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:

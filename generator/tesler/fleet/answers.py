@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from tesler import safe_yaml
+
 
 @dataclass(frozen=True)
 class RecordedAnswers:
@@ -19,10 +21,12 @@ class RecordedAnswers:
 def parse_answers(text: str) -> RecordedAnswers:
     """Parse an answers file; an unusable one yields a `problem` instead of raising."""
     try:
-        loaded = yaml.safe_load(text)
+        loaded = safe_yaml.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
+        if isinstance(error, safe_yaml.YamlLimitError):
+            return RecordedAnswers(None, {}, f"answers file refused{where}: {error.problem}")
         return RecordedAnswers(None, {}, f"invalid answers file: not valid YAML{where}")
     if not isinstance(loaded, dict):
         return RecordedAnswers(None, {}, "invalid answers file: not a mapping of answers")

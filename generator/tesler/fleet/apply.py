@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import leftovers
 from tesler.exit_codes import ExitCode
 from tesler.fleet.errors import FleetError
+from tesler.fleet.lock import fleet_lock
 from tesler.fleet.plan import plan_fleet
 from tesler.fleet.push.github import TOKEN_VARIABLES
 from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, PlanRow
@@ -75,7 +78,34 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
     on_plan: Callable[[PlanReport], None] = lambda _: None,
     on_done: Callable[[ApplyRow], None] = lambda _: None,
 ) -> ApplyReport:
-    """Bring every selected repository to its target on an update branch; record the results."""
+    """Bring every selected repository to its target on an update branch; record the results.
+
+    Holds the fleet's lock throughout: a second apply of the same fleet refuses to start.
+    """
+    with fleet_lock(state_file or loaded.state_file, loaded.path):
+        return _apply_locked(
+            loaded,
+            jobs=jobs,
+            push=push,
+            verify=verify,
+            shard=shard,
+            state_file=state_file,
+            on_plan=on_plan,
+            on_done=on_done,
+        )
+
+
+def _apply_locked(  # noqa: PLR0913  (apply_fleet's keywords)
+    loaded: LoadedManifest,
+    *,
+    jobs: int | None,
+    push: PushConfig | None,
+    verify: bool,
+    shard: Shard | None,
+    state_file: Path | None,
+    on_plan: Callable[[PlanReport], None],
+    on_done: Callable[[ApplyRow], None],
+) -> ApplyReport:
     settings = loaded.manifest.settings
     push = push or settings.push
     rollout = _Rollout(loaded, push, _token(push), verify, on_done)
@@ -178,12 +208,17 @@ def _skipped(row: PlanRow, failed_wave: int) -> ApplyRow:
 
 
 def _scratch(stack: ExitStack, settings: Settings) -> Path | None:
-    """A directory of this run under the scratch root, removed with everything left in it."""
-    root = scratch_root(settings.scratch)
-    if root is None:
-        return None
+    """A directory of this run under the scratch root, removed with everything left in it.
+
+    Named after this process (`tesler.leftovers`): when a run is killed, the next one
+    removes it, and the workers' clones and Copier's folders inside it.
+    """
+    root = scratch_root(settings.scratch) or Path(tempfile.gettempdir())
     root.mkdir(parents=True, exist_ok=True)
-    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tesler-fleet-", dir=root)))
+    leftovers.sweep(root)
+    directory = leftovers.owned_dir(root)
+    stack.callback(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def _pool(jobs: int, scratch: Path | None) -> ProcessPoolExecutor:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from tesler.redact import json_text, terminal
+
 if TYPE_CHECKING:
     from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, StatusReport
     from tesler.fleet.shard import Shard
@@ -116,7 +118,8 @@ def apply(  # noqa: PLR0913  (one parameter per documented option)
             loud = row.outcome in {"conflict", "failed"}
             note = f": {row.message}" if loud and row.message else ""
             style = "red" if loud else "dim"
-            progress.console.print(f"{row.name}: {row.outcome}{note}", style=style, markup=False)
+            line = terminal(f"{row.name}: {row.outcome}{note}")
+            progress.console.print(line, style=style, markup=False, highlight=False)
             progress.advance(task)
 
         report = apply_fleet(
@@ -186,13 +189,14 @@ def _emit(
             console = out if out.is_terminal else Console(highlight=False, width=_LOG_WIDTH)
             console.print(table)
             for line in view(report).details:
-                console.print(line, markup=False, highlight=False)
+                console.print(terminal(line), markup=False, highlight=False)
             return
         with output.open("w", encoding="utf-8") as stream:
             Console(file=stream, width=_LOG_WIDTH, highlight=False).print(table)
         return
     text = {
-        Format.json: lambda: report.model_dump_json(indent=2) + "\n",
+        # Every other format cleans cell by cell (render.py); JSON is cleaned as a whole.
+        Format.json: lambda: json_text(report.model_dump_json(indent=2)) + "\n",
         Format.markdown: lambda: render.markdown(view(report)),
         Format.html: lambda: render.html_page(view(report)),
     }[output_format]()

@@ -23,11 +23,14 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
-from tesler.fleet import yaml_lines
+from tesler import safe_yaml
+from tesler.fleet import same_remote, yaml_lines
 from tesler.fleet.errors import ManifestError
+from tesler.fleet.push.github import api_url_problem
 
 DEFAULT_STATE_FILE = ".tesler-fleet-state.json"
 _FIX = "correct the manifest; every key is described in docs/fleet.md"
@@ -76,6 +79,14 @@ class GithubPush(_Strict):
 
     backend: Literal["github"]
     api_url: StrictStr = "https://api.github.com"
+
+    @field_validator("api_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        problem = api_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 PushConfig = Annotated[ReadonlyPush | LocalPush | GithubPush, Field(discriminator="backend")]
@@ -149,18 +160,22 @@ def push_config(loaded: LoadedManifest, backend: str) -> PushConfig:
 def load_manifest(path: Path) -> LoadedManifest:
     """Read and validate `path`, or raise ManifestError listing every problem with its line."""
     path = path.expanduser().resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ManifestError(
-            path, [f"cannot read it: {error.strerror}"], fix="pass the path of a fleet manifest"
-        ) from None
+    text = _read(path)
     try:
         document = yaml_lines.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
         problem = getattr(error, "problem", None) or str(error)
+        if isinstance(error, yaml.reader.ReaderError):  # a control or binary character
+            where = f"{path.name}:{text[: error.position].count(chr(10)) + 1}"
+            problem = f"character U+{error.character:04X} is not allowed in YAML (a binary file?)"
+        if isinstance(error, safe_yaml.YamlLimitError):
+            raise ManifestError(
+                path,
+                [f"{where}: refused: {problem}"],
+                fix="write each value out; anchors and aliases may share small blocks only",
+            ) from None
         raise ManifestError(path, [f"{where}: not valid YAML: {problem}"], fix=_FIX) from None
     problems = [
         f"{path.name}:{line}: duplicate key {_dotted(location)!r}"
@@ -178,6 +193,26 @@ def load_manifest(path: Path) -> LoadedManifest:
     return LoadedManifest(path=path, manifest=manifest, digest=digest)
 
 
+def _read(path: Path) -> str:
+    """The manifest's text: a readable, reasonably small UTF-8 file, or a ManifestError."""
+    fix = "pass the path of a fleet manifest (a YAML text file)"
+    try:
+        size = path.stat().st_size
+        if size > safe_yaml.DEFAULT_LIMITS.max_bytes:
+            limit = safe_yaml.DEFAULT_LIMITS.max_bytes
+            raise ManifestError(path, [f"it is {size:,} bytes; the limit is {limit:,}"], fix=fix)
+        data = path.read_bytes()
+    except OSError as error:
+        raise ManifestError(path, [f"cannot read it: {error.strerror}"], fix=fix) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start : error.start + 1].hex()
+        problem = f"{path.name}:{line}: not UTF-8 text (byte 0x{byte} at offset {error.start})"
+        raise ManifestError(path, [problem], fix=fix) from None
+
+
 def _cross_references(
     path: Path, document: yaml_lines.LinedDocument, manifest: Manifest
 ) -> list[str]:
@@ -186,7 +221,9 @@ def _cross_references(
         line = document.line_of(("repositories",))
         problems.append(f"{path.name}:{line}: repositories: the list is empty")
     seen: dict[str, int] = {}
+    remotes: dict[str, int] = {}
     for index, repository in enumerate(manifest.repositories):
+        problems += _listed_before(path, document, manifest, index, remotes)
         line = document.line_of(("repositories", index, "name"))
         if repository.name in seen:
             problems.append(
@@ -202,6 +239,31 @@ def _cross_references(
                 f"is not a channel of this manifest (channels: {known})"
             )
     return problems
+
+
+def _listed_before(
+    path: Path,
+    document: yaml_lines.LinedDocument,
+    manifest: Manifest,
+    index: int,
+    remotes: dict[str, int],
+) -> list[str]:
+    """A problem when repositories[index]'s remote is one listed earlier, however spelled."""
+    repository = manifest.repositories[index]
+    key = same_remote.identity(repository.remote, path.parent)
+    first = remotes.setdefault(key, index)
+    if first == index:
+        return []
+    other = manifest.repositories[first]
+    line = document.line_of(("repositories", index, "remote"))
+    other_line = document.line_of(("repositories", first, "remote"))
+    problem = (
+        f"{path.name}:{line}: repositories[{index}] ({repository.name}) remote "
+        f"{repository.remote!r} is the same repository as repositories[{first}] "
+        f"({other.name}) at line {other_line}, remote {other.remote!r}; list each "
+        "repository once (two entries would race on its update branch)"
+    )
+    return [problem]
 
 
 def _describe(path: Path, document: yaml_lines.LinedDocument, detail: object) -> str:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tesler import safe_yaml
+
 if TYPE_CHECKING:
     from tesler.fleet.report import Scalar
 
@@ -83,7 +85,7 @@ def _promotion_state(promotion: dict[str, Scalar]) -> str | None:
 
 def _safe_yaml(text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return safe_yaml.load(text)  # a repository's file: loaded within limits
     except yaml.YAMLError:
         return None
 

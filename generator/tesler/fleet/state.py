@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tesler.errors import TeslerError
 from tesler.fleet.report import ApplyReport, LastResult
+from tesler.redact import json_text
 
 
 class FleetState(BaseModel):
@@ -53,6 +54,7 @@ def record(path: Path, report: ApplyReport) -> FleetState:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(state.model_dump_json(indent=2) + "\n")
+        # Messages quote git and remotes; no credential they echo is kept on disk.
+        stream.write(json_text(state.model_dump_json(indent=2)) + "\n")
     Path(temporary).replace(path)
     return state

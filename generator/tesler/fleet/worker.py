@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import isolation
 from tesler.errors import TeslerError
 from tesler.fleet.answers import parse_answers
 from tesler.fleet.errors import FleetError
@@ -191,8 +192,15 @@ def _refuse_foreign_commits(job: Job, clone: Path) -> None:
 
 
 def _verify(clone: Path, commit: str) -> None:
-    git(["-c", "advice.detachedHead=false", "checkout", "--quiet", commit], clone)
-    run(["make", "check"], clone, step="make check", fix="run `make check` on the update branch")
+    """`make check` of the update, the repository's own code: isolated (tesler.isolation)."""
+    verify = isolation.clone_commit(clone, commit, clone.parent / "verify")
+    run(
+        ["make", "check"],
+        verify,
+        step="make check",
+        fix="run `make check` on the update branch",
+        env=isolation.allowlisted_env(clone.parent / "home"),
+    )
 
 
 def _tree(clone: Path, commit: str) -> str | None:

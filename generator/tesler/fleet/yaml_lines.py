@@ -2,6 +2,8 @@
 
 PyYAML drops source positions when it builds Python objects; composing the node tree
 first keeps them. Duplicate keys, which PyYAML silently overwrites, are reported here.
+The document is composed within `safe_yaml`'s limits, and an aliased node is indexed
+once, where it is defined: walking every alias would expand an alias bomb.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
+
+from tesler import safe_yaml
 
 Location = tuple[str | int, ...]
 
@@ -31,19 +35,18 @@ class LinedDocument:
 
 
 def load(text: str) -> LinedDocument:
-    """Parse one YAML document with the safe loader; raise yaml.YAMLError on bad syntax."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
+    """Parse one YAML document with the safe loader, within `safe_yaml`'s limits.
+
+    Raises yaml.YAMLError on bad syntax and `safe_yaml.YamlLimitError` past a limit.
+    """
+    node = safe_yaml.compose(text)
     lines: dict[Location, int] = {}
     duplicates: list[tuple[Location, int]] = []
     if node is not None:
         lines[()] = node.start_mark.line + 1
-        _walk(node, (), lines, duplicates)
-    return LinedDocument(data, lines, tuple(duplicates))
+        _walk(node, (), lines, duplicates, set())
+    # Built after the walk: constructing merges `<<` keys into the nodes in place.
+    return LinedDocument(safe_yaml.construct(node), lines, tuple(duplicates))
 
 
 def _walk(
@@ -51,7 +54,11 @@ def _walk(
     location: Location,
     lines: dict[Location, int],
     duplicates: list[tuple[Location, int]],
+    visited: set[int],
 ) -> None:
+    if id(node) in visited:
+        return  # an alias: its lines were recorded where the anchor is
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -61,9 +68,9 @@ def _walk(
                 duplicates.append((child, key_node.start_mark.line + 1))
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, duplicates)
+            _walk(value_node, child, lines, duplicates, visited)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*location, index)
             lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, duplicates)
+            _walk(item, child, lines, duplicates, visited)

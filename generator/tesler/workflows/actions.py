@@ -29,20 +29,20 @@ class ActionMeaning:
     note: str
 
 
-# The local equivalents: the project directory is the checkout and already holds every file.
+# The local equivalents: the run's throw-away clone is the checkout and holds every file.
 _LOCAL: dict[str, ActionMeaning] = {
     "actions/checkout": ActionMeaning(
-        ActionKind.NO_OP, "no-op: the project directory is the checkout"
+        ActionKind.NO_OP, "no-op: the run's throw-away clone is the checkout"
     ),
     "astral-sh/setup-uv": ActionMeaning(ActionKind.CHECK_UV, "checks that uv is installed"),
     "actions/setup-python": ActionMeaning(
         ActionKind.CHECK_PYTHON, "checks that the Python version is available to uv"
     ),
     "actions/upload-artifact": ActionMeaning(
-        ActionKind.NO_OP, "no-op: the artifact stays in the project directory"
+        ActionKind.NO_OP, "no-op: the artifact stays in the run's clone"
     ),
     "actions/download-artifact": ActionMeaning(
-        ActionKind.NO_OP, "no-op: earlier jobs ran in the same project directory"
+        ActionKind.NO_OP, "no-op: earlier jobs ran in the same clone"
     ),
     "actions/cache": ActionMeaning(ActionKind.NO_OP, "no-op: local caches persist anyway"),
     "actions/cache/restore": ActionMeaning(ActionKind.NO_OP, "no-op: local caches persist"),

@@ -1,9 +1,12 @@
-"""Run one planned job in the project, step by step, the way a GitHub runner would.
+"""Run one planned job in a checkout, step by step, the way a GitHub runner would.
 
-Each `run:` step is a fresh shell process in the project with the workflow, job and step
-`env` layered in that order, GitHub's files (`$GITHUB_ENV`, `$GITHUB_PATH`,
-`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`) in a temporary `runner.temp`, and the job stops
-at the first failing step unless that step has `continue-on-error: true`.
+The checkout is the run's throw-away clone (`workflow_runner`), never the user's tree.
+Each `run:` step is a fresh shell process there, with an environment built from an
+allow-list (`tesler.isolation`: no token, no cloud key, HOME a fresh directory) and
+the workflow, job and step `env` layered in that order, GitHub's files (`$GITHUB_ENV`,
+`$GITHUB_PATH`, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`) in a temporary `runner.temp`;
+the job stops at the first failing step unless that step has `continue-on-error: true`.
+A working directory that resolves outside the checkout fails its step.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tesler.process import project_env
+from tesler import isolation
 from tesler.workflows.actions import ActionKind
 from tesler.workflows.expressions import Context, condition_holds, render
 
@@ -29,8 +32,6 @@ if TYPE_CHECKING:
     from tesler.workflows.plan import JobPlan, StepPlan
 
 _OUTPUT_TAIL_LINES = 40
-# A developer's token would switch tools such as zizmor online; a runner has none by default.
-_HOST_ONLY = ("GH_TOKEN", "GITHUB_TOKEN")
 
 
 class Status(enum.StrEnum):
@@ -81,7 +82,7 @@ def skipped(plan: JobPlan, reason: str) -> JobResult:
 
 
 def run_job(plan: JobPlan, project: Path, on_step: Callable[[str], None]) -> JobResult:
-    """Run every step of a planned (not skipped) job in `project`."""
+    """Run every step of a planned (not skipped) job in `project`, a throw-away checkout."""
     started = time.monotonic()
     temp = Path(tempfile.mkdtemp(prefix="tesler-runner-"))
     try:
@@ -180,8 +181,8 @@ class _JobRun:
             return render(given, context).text.strip() or None
         version_file = step_plan.step.with_args.get("python-version-file")
         if version_file:
-            path = self.project / render(version_file, context).text
-            if path.is_file():
+            path = (self.project / render(version_file, context).text).resolve()
+            if path.is_relative_to(self.project) and path.is_file():
                 return path.read_text(encoding="utf-8").strip().splitlines()[0] or None
         return None
 
@@ -214,6 +215,9 @@ class _JobRun:
         if step_plan.working_directory:
             relative = render(step_plan.working_directory, context).text
             directory = (self.project / relative).resolve()
+            if not directory.is_relative_to(self.project):
+                note = f"working-directory {relative} is outside the run's clone: not run"
+                return Status.FAILED, note, ""
             if not directory.is_dir():
                 return Status.FAILED, f"working-directory {relative} does not exist", ""
         script_path = self.temp / f"step-{step.index}.sh"
@@ -265,7 +269,7 @@ class _JobRun:
         return _parse_env_file(self.files["GITHUB_ENV"].read_text(encoding="utf-8"))
 
     def _process_env(self, declared: Mapping[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in project_env().items() if k not in _HOST_ONLY}
+        env = isolation.allowlisted_env(self.temp / "home")
         env.update(
             CI="true",
             GITHUB_WORKSPACE=str(self.project),

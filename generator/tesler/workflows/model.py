@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tesler import safe_yaml
 from tesler.workflows.errors import WorkflowError
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class Workflow:
 def load_workflow(path: Path) -> Workflow:
     """Read one workflow file into its typed form."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_yaml.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise WorkflowError([f"{path.name}: not valid YAML: {error}"], fix=_FIX) from error
     if not isinstance(raw, dict) or not isinstance(raw.get("jobs"), dict) or not raw["jobs"]:

@@ -1,27 +1,28 @@
 """Decide, before anything runs, what each selected job will do locally.
 
 A job is skipped (with its reason) when it needs what a laptop has not: a cloud or registry
-login, Docker, the GitHub API, an event-dependent condition, or when its workflow marks it
-with `TESLER_RUNNER_SKIP: <reason>` in the job's `env`. Every other job must be fully
-runnable: an unknown action, expression or shell is collected as a problem, and all
-problems are raised together so nothing runs half-checked.
+login, Docker, the GitHub API or its token, a command that only works online
+(`services.py`), or an event-dependent condition. Every other job must be fully runnable:
+an unknown action, expression or shell, or a working directory outside the project, is
+collected as a problem, and all problems are raised together so nothing runs half-checked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from tesler.workflows.actions import ActionKind, ActionMeaning, classify, known_actions
 from tesler.workflows.errors import WorkflowError
 from tesler.workflows.expressions import condition_holds, unsupported
+from tesler.workflows.services import step_reason, token_reason
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from tesler.workflows.makefile import Rules
     from tesler.workflows.model import Job, Step, Workflow
-
-SKIP_MARKER = "TESLER_RUNNER_SKIP"
 
 # GitHub's shells on Linux: no `shell:` runs `bash -e`, `shell: bash` adds pipefail.
 _SHELLS: dict[str | None, tuple[str, ...]] = {
@@ -58,20 +59,25 @@ class JobPlan:
         return f"{self.workflow.path.name}, job {self.job.key}"
 
 
-def plan_workflow(workflow: Workflow, jobs: list[Job]) -> tuple[list[JobPlan], list[str]]:
-    """Plans of `jobs` (in `needs` order) and the problems that refuse a local run."""
+def plan_workflow(
+    workflow: Workflow, jobs: list[Job], rules: Rules
+) -> tuple[list[JobPlan], list[str]]:
+    """Plans of `jobs` (in `needs` order) and the problems that refuse a local run.
+
+    `rules` are the project's Makefile rules, read to see what `make` steps would run.
+    """
     plans: list[JobPlan] = []
     problems: list[str] = []
     for job in _needs_order(workflow, jobs, problems):
-        plan, job_problems = _plan_job(workflow, job)
+        plan, job_problems = _plan_job(workflow, job, rules)
         plans.append(plan)
         problems.extend(job_problems)
     return plans, problems
 
 
-def _plan_job(workflow: Workflow, job: Job) -> tuple[JobPlan, list[str]]:
+def _plan_job(workflow: Workflow, job: Job, rules: Rules) -> tuple[JobPlan, list[str]]:
     where = f"{workflow.path.name}, job {job.key}"
-    reason = _skip_reason(job)
+    reason = _skip_reason(workflow, job, rules)
     if reason is not None:
         return JobPlan(workflow, job, reason), []
     if job.reusable_workflow is not None:
@@ -144,18 +150,35 @@ def _plan_step(
             "runner.temp, runner.os, matrix.*, env.*, secrets.*)"
             for expression in unsupported(text, matrix_keys)
         )
+    outside = outside_project(directory) if directory and "${{" not in directory else None
+    if outside is not None:
+        problems.append(f"{where}: working-directory {directory!r} {outside}")
     return StepPlan(step, shell=shell or (), working_directory=directory), problems
 
 
-def _skip_reason(job: Job) -> str | None:
-    return _missing_here(job) or _condition_reason(job)
+def outside_project(directory: str) -> str | None:
+    """Why a working directory would leave the project (None when it stays inside).
+
+    Checked again, on the real path, when the step runs (`execute.py`): a symlink in the
+    project could point elsewhere.
+    """
+    path = PurePosixPath(directory)
+    if path.is_absolute():
+        return "is an absolute path; a local run keeps every step inside its throw-away clone"
+    depth = 0
+    for part in path.parts:
+        depth += -1 if part == ".." else (0 if part == "." else 1)
+        if depth < 0:
+            return "leaves the project; a local run keeps every step inside its throw-away clone"
+    return None
 
 
-def _missing_here(job: Job) -> str | None:
+def _skip_reason(workflow: Workflow, job: Job, rules: Rules) -> str | None:
+    return _missing_here(workflow, job, rules) or _condition_reason(job)
+
+
+def _missing_here(workflow: Workflow, job: Job, rules: Rules) -> str | None:
     """What the job needs that a laptop has not, in the words the report prints."""
-    marked = job.env.get(SKIP_MARKER)
-    if marked:
-        return f"marked {SKIP_MARKER}: {marked}"
     foreign = [label for label in job.runs_on if label.lower().startswith(("windows", "macos"))]
     if foreign:
         return f"runs on {foreign[0]}; a local run has Linux and bash only"
@@ -165,7 +188,10 @@ def _missing_here(job: Job) -> str | None:
         meaning = classify(step.uses) if step.uses is not None else None
         if meaning is not None and meaning.kind is ActionKind.NEEDS_SERVICE:
             return f"step {step.index} ({step.label}) {meaning.note}: uses {step.uses}"
-    return None
+        reason = step_reason(step, rules)
+        if reason is not None:
+            return reason
+    return token_reason({**workflow.env, **job.env}, "the job")
 
 
 def _condition_reason(job: Job) -> str | None:
@@ -219,6 +245,6 @@ def refuse(problems: list[str]) -> None:
     if problems:
         raise WorkflowError(
             problems,
-            fix="use only the setup actions listed and the supported expressions in jobs that "
-            f"run offline, or mark a job with `env: {{{SKIP_MARKER}: <reason>}}`",
+            fix="use only the setup actions listed, the supported expressions and working "
+            "directories inside the project in jobs that run offline (docs/workflows.md)",
         )

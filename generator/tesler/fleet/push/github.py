@@ -1,7 +1,10 @@
 """The `github` backend: push the branch, then find or open its pull request (REST API).
 
 Idempotent: an open pull request for `owner:branch` is reused, never duplicated. The
-API base URL is configurable (GitHub Enterprise, or a local server in tests).
+API base URL is configurable (GitHub Enterprise, or a local server in tests) but must be
+https (plain http only on the loopback interface, for tests); the token is sent to that
+origin only, never along a redirect to another one, and error bodies are cut short and
+masked before they reach a report.
 """
 
 from __future__ import annotations
@@ -16,17 +19,67 @@ from typing import TYPE_CHECKING
 from tesler.errors import TeslerError
 from tesler.fleet.push import Published
 from tesler.fleet.push.local import push_branch
+from tesler.redact import one_line
 
 if TYPE_CHECKING:
+    from http.client import HTTPMessage
+    from typing import IO
+
     from tesler.fleet.push import PushRequest
 
 TOKEN_VARIABLES = ("TESLER_GITHUB_TOKEN", "GITHUB_TOKEN")
 _SLUG = re.compile(r"github\.com[:/](?P<slug>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 _TIMEOUT = 30.0
+_ERROR_BODY = 200  # characters of an API error body kept in a report
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class GithubError(TeslerError):
     """The GitHub API refused or could not be reached."""
+
+
+def api_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the API base (None when it can): https, or http on loopback only."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.username or parsed.password:
+        return "it carries credentials; the token comes from TESLER_GITHUB_TOKEN or GITHUB_TOKEN"
+    if parsed.scheme == "https" and parsed.hostname:
+        return None
+    if parsed.scheme == "http" and parsed.hostname in _LOOPBACK:
+        return None
+    return "the token would travel in clear text or to no host: use an https:// URL"
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = urllib.parse.urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parsed.scheme)
+    return parsed.scheme, (parsed.hostname or "").lower(), parsed.port or default
+
+
+class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, but send the token only back to the origin it was given for.
+
+    urllib copies every header onto the redirected request, so a redirect to another
+    host would receive the token; GitHub's own redirects (renamed repositories) stay on
+    the API's origin and keep it.
+    """
+
+    def redirect_request(  # noqa: PLR0913, PLR0917  (urllib's signature)
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(newurl) != _origin(req.full_url):
+            new.remove_header("Authorization")
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuth)
 
 
 def slug_of(request: PushRequest) -> str:
@@ -49,6 +102,13 @@ class GithubBackend:
 
     def __init__(self, *, api_url: str, token: str | None) -> None:
         """`token` comes from TESLER_GITHUB_TOKEN or GITHUB_TOKEN (read by apply)."""
+        problem = api_url_problem(api_url)
+        if problem is not None:
+            raise GithubError(
+                f"settings.push.api_url {one_line(api_url)} is refused: {problem}",
+                fix="set settings.push.api_url to https://api.github.com or your server's "
+                "https:// API URL",
+            )
         self.api_url = api_url.rstrip("/")
         self.token = token
 
@@ -97,11 +157,14 @@ class GithubBackend:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=_TIMEOUT) as response:
                 body: object = json.loads(response.read() or b"null")
                 return body
         except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")[:300]
+            # The body is the server's text: cut short and masked before any report sees it.
+            detail = one_line(error.read(4 * _ERROR_BODY).decode(errors="replace"))
+            if len(detail) > _ERROR_BODY:
+                detail = detail[:_ERROR_BODY] + " [cut]"
             raise GithubError(
                 f"GitHub API {method} {path} answered {error.code}: {detail}",
                 fix="check that the token may open pull requests (`pull-requests: write`) "
