@@ -157,6 +157,8 @@ def test_answers_are_checked_against_the_questions_of_the_requested_version(
         (["dataset=file", "data_path=DATA", "target="], "target", "empty"),
         (["dataset=wine", "task=regression"], "dataset", "classification dataset"),
         (["dataset=iris"], "dataset", "breast_cancer, diabetes, wine, file"),
+        (["dataset=file", "data_path=a\nb.csv", "target=churned"], "data_path", "control"),
+        (["dataset=file", "data_path=DATA", "target=churned\x1b[2J"], "target", "control"),
     ],
 )
 def test_bad_data_answers_exit_1_name_the_question_and_leave_nothing(
