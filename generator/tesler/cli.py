@@ -14,9 +14,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tesler.errors import TemplateError, TeslerError
+from tesler.errors import TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
+from tesler.locations import CANONICAL_TEMPLATE, TEMPLATE_VARIABLE
 from tesler.workflows_cli import workflows_app
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ app.add_typer(fleet_app, name="fleet")
 app.add_typer(workflows_app, name="workflows")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+_TEMPLATE_HELP = f"Template URL or path; default: ${TEMPLATE_VARIABLE}, else {CANONICAL_TEMPLATE}."
 
 
 class _State:
@@ -58,7 +60,7 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
     ],
     template: Annotated[
         str | None,
-        typer.Option(help="Template path or git URL; default: the tesler checkout this runs from."),
+        typer.Option(help=_TEMPLATE_HELP),
     ] = None,
     vcs_ref: Annotated[
         str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
@@ -98,13 +100,21 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         allow_dirty_template=allow_dirty_template,
     )
     result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
-    out.print(f"[green]created[/green] {result.destination} from {result.template}")
+    out.print(f"[green]created[/green] {result.destination} from {escape(result.template)}")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     if setup:
         out.print(f"next: cd {result.destination} && make check")
     else:
         out.print(f"next: cd {result.destination} && git init && make setup && make repro")
 
 
+PrereleasesOption = Annotated[
+    bool,
+    typer.Option(
+        "--prereleases", help="Count pre-release tags (rc, beta...) as releases, as Copier's does."
+    ),
+]
 ProjectArg = Annotated[
     Path, typer.Argument(help="The project's directory (default: the current directory).")
 ]
@@ -138,6 +148,7 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
             help="On conflicts, commit the conflicted files on the update branch to resolve there.",
         ),
     ] = False,
+    prereleases: PrereleasesOption = False,
 ) -> None:
     """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
     from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
@@ -148,6 +159,7 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
         dry_run=dry_run,
         trust=trust,
         keep_conflict_branch=keep_conflict_branch,
+        prereleases=prereleases,
     )
     if as_json:
         _print_json(result.as_dict())
@@ -166,6 +178,7 @@ def check(
         list[str] | None,
         typer.Option("--only", help="Run only this check: behind, answers or edited (repeatable)."),
     ] = None,
+    prereleases: PrereleasesOption = False,
 ) -> None:
     """Exit 4 when the project is behind its template, has invalid answers or edited files."""
     from tesler.check import CHECKS, check_project  # noqa: PLC0415  (keeps --help fast)
@@ -174,7 +187,11 @@ def check(
     if unknown:
         err.print(f"[red]error:[/red] unknown check {', '.join(unknown)}; use {', '.join(CHECKS)}")
         raise typer.Exit(int(ExitCode.USAGE))
-    result = check_project(project, checks=[name for name in CHECKS if name in (only or CHECKS)])
+    result = check_project(
+        project,
+        checks=[name for name in CHECKS if name in (only or CHECKS)],
+        prereleases=prereleases,
+    )
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -198,26 +215,21 @@ def _print_check(result: "CheckResult") -> None:
 
 @app.command()
 def schema(
-    template: Annotated[
-        str | None,
-        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
+    template: Annotated[str | None, typer.Option(help=_TEMPLATE_HELP)] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the schema to FILE.")
     ] = None,
 ) -> None:
     """Print the JSON Schema that a project's .copier-answers.yml must satisfy."""
+    from tesler import template_source  # noqa: PLC0415
     from tesler.answers_schema import answers_schema  # noqa: PLC0415
-    from tesler.questions import load_questions  # noqa: PLC0415
-    from tesler.template_source import resolve  # noqa: PLC0415
 
-    source = resolve(template)
-    if source.local_dir is None:
-        raise TemplateError(
-            f"--template {template} is a URL; the schema is read from a local copier.yml",
-            fix="clone the template and pass its directory",
-        )
-    text = json.dumps(answers_schema(load_questions(source.local_dir)), indent=2) + "\n"
+    version = template_source.version_to_render(template_source.resolve(template), vcs_ref)
+    questions = template_source.questions_at(version)
+    text = json.dumps(answers_schema(questions), indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -232,10 +244,7 @@ def adopt(  # noqa: PLR0913  (one parameter per documented option)
         list[str] | None,
         typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
     ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
-    ] = None,
+    template: Annotated[str | None, typer.Option(help=_TEMPLATE_HELP)] = None,
     vcs_ref: Annotated[
         str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
     ] = None,

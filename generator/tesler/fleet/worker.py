@@ -15,14 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import git
+from tesler.answers_file import ANSWERS_FILE, inspect
 from tesler.errors import TeslerError
-from tesler.fleet.answers import parse_answers
 from tesler.fleet.errors import FleetError
 from tesler.fleet.push import PushRequest, backend_for
-from tesler.fleet.remote import list_heads
+from tesler.fleet.remote import checked_branch, checked_remote, list_heads
 from tesler.fleet.report import ApplyRow, ConflictRow
-from tesler.process import git, git_output, run
-from tesler.project_setup import ANSWERS_FILE
+from tesler.process import run
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -97,14 +97,15 @@ def _row(job: Job, outcome: str, **fields: object) -> ApplyRow:
 
 
 def _apply(job: Job, clone: Path) -> ApplyRow:
-    git(
+    git.run(
         [
             "clone",
             "--quiet",
             "--no-tags",
             "--single-branch",
-            f"--branch={job.branch}",
-            job.remote,
+            f"--branch={checked_branch(job.branch)}",
+            "--",
+            checked_remote(job.remote),
             str(clone),
         ],
         clone.parent,
@@ -112,14 +113,15 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
         fix="check the remote URL and branch in the manifest",
     )
     for key, value in _IDENTITY.items():
-        if not git_output(["config", key], clone):
-            git(["config", key, value], clone)
+        if not git.query(["config", key], clone):
+            git.run(["config", key, value], clone)
     if job.update_branch_commit is not None:
-        git(
+        git.run(
             [
                 "fetch",
                 "--quiet",
                 "--no-tags",
+                "--",
                 job.remote,
                 f"+refs/heads/{job.update_branch}:{_REMOTE_UPDATE}",
             ],
@@ -145,7 +147,7 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
             conflicts=[
                 ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts
             ],
-            message=f"{len(result.conflicts)} conflict(s): {_paths(result)}",
+            message=f"{len(result.conflicts)} conflict(s): {', '.join(result.conflicted_paths)}",
         )
     if result.status != "updated" or result.commit is None or result.branch is None:
         return _row(job, "up-to-date", to_version=result.to_version)
@@ -166,10 +168,10 @@ def _already_applied(job: Job, clone: Path) -> bool:
     Those inputs determine the update, so re-running it would change nothing; commits a
     person added on top of the branch (conflict fixes, say) are kept, not overwritten.
     """
-    if git_output(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
+    if git.query(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
         return False
-    text = git_output(["show", f"{_REMOTE_UPDATE}:{ANSWERS_FILE}"], clone)
-    recorded = parse_answers(text or "")
+    text = git.file_at(clone, _REMOTE_UPDATE, ANSWERS_FILE)
+    recorded = inspect(text or "")
     if recorded.version is None or recorded.version != job.to_version:
         return False
     return all(recorded.answers.get(key) == value for key, value in job.data.items())
@@ -181,7 +183,7 @@ def _refuse_foreign_commits(job: Job, clone: Path) -> None:
     Commits someone added on top (a conflict resolution, a fix) would be lost by the
     replacement, so the repository fails with the branch left as it is.
     """
-    own = git(["rev-list", "--count", f"HEAD..{_REMOTE_UPDATE}"], clone).strip()
+    own = git.run(["rev-list", "--count", f"HEAD..{_REMOTE_UPDATE}"], clone).strip()
     if own != "1":
         raise FleetError(
             f"{job.update_branch} on the remote is outdated and has {own} commits of its own, "
@@ -191,17 +193,13 @@ def _refuse_foreign_commits(job: Job, clone: Path) -> None:
 
 
 def _verify(clone: Path, commit: str) -> None:
-    git(["-c", "advice.detachedHead=false", "checkout", "--quiet", commit], clone)
+    git.run(["-c", "advice.detachedHead=false", "checkout", "--quiet", commit], clone)
     run(["make", "check"], clone, step="make check", fix="run `make check` on the update branch")
 
 
 def _tree(clone: Path, commit: str) -> str | None:
     """The tree of `commit`, if the clone has it (a remote branch is fetched only when known)."""
-    return git_output(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], clone)
-
-
-def _paths(result: UpdateResult) -> str:
-    return ", ".join(sorted({conflict.path for conflict in result.conflicts}))
+    return git.query(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], clone)
 
 
 def _with_result(job: Job, result: UpdateResult) -> Job:
