@@ -57,8 +57,14 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHttpServer]:
-    """A git smart-HTTP server on 127.0.0.1 for the session: a forge without the network."""
-    with serve_git(tmp_path_factory.mktemp("served")) as server:
+    """A git smart-HTTP server on 127.0.0.1 for the session: a forge without the network.
+
+    Copier keeps a mirror of each remote template it renders; the session's go to a
+    temporary directory, not the user's cache.
+    """
+    root = tmp_path_factory.mktemp("served")
+    with pytest.MonkeyPatch.context() as patch, serve_git(root) as server:
+        patch.setenv("COPIER_CACHE_DIR", str(tmp_path_factory.mktemp("copier-cache")))
         yield server
 
 

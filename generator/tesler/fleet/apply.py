@@ -23,7 +23,7 @@ from tesler.fleet.push.github import TOKEN_VARIABLES
 from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, PlanRow
 from tesler.fleet.scratch import scratch_root
 from tesler.fleet.state import record
-from tesler.fleet.worker import Job, adopt_parent, run_job
+from tesler.fleet.worker import COPIER_CACHE_ROOT, Job, adopt_parent, run_job
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -91,7 +91,9 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
                 rows += _report_each([_skipped(row, failed_wave) for row in planned], on_done)
                 continue
             if pool is None and any(row.action == "update" for row in planned):
-                pool = stack.enter_context(_pool(jobs or settings.jobs, _scratch(stack, settings)))
+                scratch = _scratch(stack, settings)
+                cache = stack.enter_context(tempfile.TemporaryDirectory(dir=scratch))
+                pool = stack.enter_context(_pool(jobs or settings.jobs, scratch, Path(cache)))
             done = _run_wave(rollout, planned, pool)
             rows += done
             if settings.stop_on_wave_failure and any(row.outcome in FAILURES for row in done):
@@ -186,10 +188,10 @@ def _scratch(stack: ExitStack, settings: Settings) -> Path | None:
     return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tesler-fleet-", dir=root)))
 
 
-def _pool(jobs: int, scratch: Path | None) -> ProcessPoolExecutor:
+def _pool(jobs: int, scratch: Path | None, copier_cache: Path) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
-    environ = dict(os.environ)
+    environ = {**os.environ, COPIER_CACHE_ROOT: str(copier_cache)}
     if scratch is not None:
         environ["TMPDIR"] = str(scratch)
     return ProcessPoolExecutor(

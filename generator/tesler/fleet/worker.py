@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from tesler.update import UpdateResult
 
 _REMOTE_UPDATE = "refs/tesler/remote-update"
+# Set by apply: the directory under which each worker keeps its own Copier mirror cache.
+COPIER_CACHE_ROOT = "TESLER_COPIER_CACHE_ROOT"
 _IDENTITY = {"user.name": "tesler fleet", "user.email": "tesler-fleet@localhost"}
 
 
@@ -64,6 +66,12 @@ def adopt_parent(environ: dict[str, str], cwd: str) -> None:
     os.environ.clear()
     os.environ.update(environ)
     tempfile.tempdir = environ.get("TMPDIR")
+    cache_root = environ.get(COPIER_CACHE_ROOT)
+    if cache_root:
+        # Copier keeps one git mirror per remote template and refreshes it on every render;
+        # two workers refreshing one mirror break each other's worktrees (seen here: "bad
+        # object worktrees/copier._vcs.clone.*"), so each worker keeps its own.
+        os.environ["COPIER_CACHE_DIR"] = str(Path(cache_root) / str(os.getpid()))
     os.chdir(cwd)
 
 
