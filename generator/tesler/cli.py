@@ -149,6 +149,12 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
         ),
     ] = False,
     prereleases: PrereleasesOption = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            help="Run `uv lock` on the branch when the update changes pyproject.toml.",
+        ),
+    ] = True,
 ) -> None:
     """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
     from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
@@ -160,6 +166,7 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
         trust=trust,
         keep_conflict_branch=keep_conflict_branch,
         prereleases=prereleases,
+        lock=lock,
     )
     if as_json:
         _print_json(result.as_dict())
@@ -318,15 +325,29 @@ def _print_update(result: "UpdateResult") -> None:
     out.print(f"[green]{verb}[/green] {result.project}: {versions}")
     for path in result.changed_files:
         out.print(f"  {escape(path)}")
+    _print_notes(result)
     if result.status == "planned":
         out.print(escape(result.diff), end="", soft_wrap=True)
         out.print("[dim]dry run: nothing was written[/dim]")
     else:
         out.print(
             f"branch [bold]{result.branch}[/bold] (commit {(result.commit or '')[:12]}); "
-            f"your checkout is unchanged. Review and merge it: git merge {result.branch}",
+            f"your checkout is unchanged. Review and merge it: git merge {result.branch}; "
+            "then run `make setup` (and `make repro` if `uv run dvc status` lists a change)",
             soft_wrap=True,
         )
+
+
+def _print_notes(result: "UpdateResult") -> None:
+    if result.changelog:
+        listed = ", ".join(section.version for section in result.changelog)
+        out.print(f"template CHANGELOG sections: {escape(listed)} (--json prints them)")
+    for migration in result.migrations:
+        out.print(f"migration {escape(migration.version or '')} ran: {escape(migration.command)}")
+    if result.uv_lock == "refreshed":
+        out.print("uv.lock: refreshed on the branch (the update changed pyproject.toml)")
+    elif result.uv_lock == "stale":
+        out.print("[yellow]uv.lock: stale (pyproject.toml changed): run `uv lock`[/yellow]")
 
 
 def _print_conflicts(result: "UpdateResult") -> None:

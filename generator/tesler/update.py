@@ -7,10 +7,10 @@ user's repository, as a new branch `template-update/<version>`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from tesler import answers_file, copier_adapter, git, locations, versions
+from tesler import answers_file, copier_adapter, git, locations, release_notes, versions
 from tesler.checkout import (
     Checkout,
     commit_all,
@@ -22,15 +22,25 @@ from tesler.checkout import (
     scratch_clone,
 )
 from tesler.errors import TemplateError, UntrustedTemplateError
+from tesler.process import run
+from tesler.questions import TEMPLATE_CONFIG
 from tesler.template_source import Version, refuse_dirty_head
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from tesler.release_notes import ChangelogSection, Migration
+
 ConflictKind = Literal["marker", "rej", "unmerged"]
 UpdateStatus = Literal["up-to-date", "updated", "conflict", "planned"]
+# What happened to uv.lock: `refreshed` on the branch, or `stale` (run `uv lock` after merging).
+LockStatus = Literal["not-needed", "refreshed", "stale"]
 
+# Opens the commit message of a conflicted update kept on its branch (--keep-conflict-branch).
+CONFLICTS_HEADER = "CONFLICTS to resolve before merging"
+PYPROJECT = "pyproject.toml"
+UV_LOCK = "uv.lock"
 _MARKER_START = "<<<<<<< "
 _MARKER_END = ">>>>>>> "
 
@@ -57,6 +67,9 @@ class UpdateResult:
     conflicts: tuple[Conflict, ...]
     changed_files: tuple[str, ...]
     diff: str = ""
+    changelog: tuple[ChangelogSection, ...] = ()
+    migrations: tuple[Migration, ...] = ()
+    uv_lock: LockStatus = "not-needed"
 
     @property
     def conflicted_paths(self) -> tuple[str, ...]:
@@ -75,7 +88,19 @@ class UpdateResult:
             "conflicts": [{"path": c.path, "kind": c.kind, "hunk": c.hunk} for c in self.conflicts],
             "changed_files": list(self.changed_files),
             "diff": self.diff,
+            "uv_lock": self.uv_lock,
+            "changelog": [
+                {"version": c.version, "heading": c.heading, "text": c.text} for c in self.changelog
+            ],
+            "migrations": [
+                {"version": m.version, "when": m.when, "command": m.command}
+                for m in self.migrations
+            ],
         }
+
+    def notes_markdown(self) -> str:
+        """The CHANGELOG sections and migrations as Markdown (a pull request body's part)."""
+        return release_notes.markdown(self.changelog, self.migrations)
 
 
 def update_project(  # noqa: PLR0913  (one keyword per documented option)
@@ -88,6 +113,7 @@ def update_project(  # noqa: PLR0913  (one keyword per documented option)
     trust: bool = False,
     keep_conflict_branch: bool = False,
     prereleases: bool = False,
+    lock: bool = True,
 ) -> UpdateResult:
     """Update `project` to the template at `to_ref` (default: the latest release).
 
@@ -112,17 +138,18 @@ def update_project(  # noqa: PLR0913  (one keyword per documented option)
     target = _resolve(refs, target_ref)
     _refuse_downgrade(from_version, target_ref)
     _refuse_dirty_template(source, target_ref)
+    up_to_date = UpdateResult(
+        project=checkout.path,
+        from_version=from_version,
+        to_version=from_version,
+        status="up-to-date",
+        branch=None,
+        commit=None,
+        conflicts=(),
+        changed_files=(),
+    )
     if target == refs.resolve(from_version) and _answered(answers, overrides):
-        return UpdateResult(
-            project=checkout.path,
-            from_version=from_version,
-            to_version=from_version,
-            status="up-to-date",
-            branch=None,
-            commit=None,
-            conflicts=(),
-            changed_files=(),
-        )
+        return up_to_date
     with scratch_clone(checkout, prefix="tesler-update-") as root:
         work = checkout.inside(root)
         _run_copier(work, source, target_ref, overrides, trust=trust)
@@ -130,17 +157,10 @@ def update_project(  # noqa: PLR0913  (one keyword per documented option)
         conflicts = find_conflicts(root, checkout.subdir)
         changed = _changed_files(root, checkout.subdir)
         if not changed and not conflicts:
-            return UpdateResult(
-                project=checkout.path,
-                from_version=from_version,
-                to_version=to_version,
-                status="up-to-date",
-                branch=None,
-                commit=None,
-                conflicts=(),
-                changed_files=(),
-            )
-        diff = _staged_diff(root, checkout.subdir) if dry_run else ""
+            return replace(up_to_date, to_version=to_version)
+        uv_lock = _refresh_lock(work, changed, locked=lock and not dry_run and not conflicts)
+        changed = _changed_files(root, checkout.subdir)
+        changelog, migrations = _notes(source, target_ref, from_version, to_version)
         result = UpdateResult(
             project=checkout.path,
             from_version=from_version,
@@ -150,11 +170,49 @@ def update_project(  # noqa: PLR0913  (one keyword per documented option)
             commit=None,
             conflicts=conflicts,
             changed_files=changed,
-            diff=diff,
+            diff=_staged_diff(root, checkout.subdir) if dry_run else "",
+            changelog=changelog,
+            migrations=migrations,
+            uv_lock=uv_lock,
         )
         if dry_run or (conflicts and not keep_conflict_branch):
             return result
         return _publish(checkout, root, result, answers, branch_prefix)
+
+
+def _refresh_lock(work: Path, changed: tuple[str, ...], *, locked: bool) -> LockStatus:
+    """Run `uv lock` when the update changed the dependencies, so the branch is complete.
+
+    Without it, the first `make check` after merging rewrites uv.lock and `make repro`
+    reruns every stage. A dry run or a conflicted update only says the lock is stale.
+    """
+    if PYPROJECT not in changed or not (work / UV_LOCK).is_file():
+        return "not-needed"
+    if not locked:
+        return "stale"
+    run(
+        ["uv", "lock"],
+        work,
+        step="uv lock",
+        fix="check that PyPI is reachable, or pass --no-lock and run `uv lock` after merging",
+    )
+    return "refreshed"
+
+
+def _notes(
+    source: locations.TemplateLocation, target_ref: str, from_version: str, to_version: str
+) -> tuple[tuple[ChangelogSection, ...], tuple[Migration, ...]]:
+    files = versions.read_template_files(
+        source, target_ref, [release_notes.CHANGELOG, TEMPLATE_CONFIG], fix="pass --to"
+    )
+    changelog = files[release_notes.CHANGELOG] or ""
+    config = files[TEMPLATE_CONFIG] or ""
+    return (
+        release_notes.changelog_between(changelog, from_version, to_version),
+        release_notes.migrations_between(config, TEMPLATE_CONFIG, from_version, to_version)
+        if config
+        else (),
+    )
 
 
 def _publish(
@@ -166,19 +224,12 @@ def _publish(
 ) -> UpdateResult:
     message = f"Update template from {result.from_version} to {result.to_version}"
     if result.conflicts:
-        message += "\n\nCONFLICTS to resolve before merging: " + ", ".join(result.conflicted_paths)
+        message += f"\n\n{CONFLICTS_HEADER}: " + ", ".join(result.conflicted_paths)
     commit = commit_all(root, checkout.subdir, commit_identity(checkout, answers), message)
     branch = f"{branch_prefix}{result.to_version}"
     commit = publish_branch(checkout, root, commit, branch)
-    return UpdateResult(
-        project=result.project,
-        from_version=result.from_version,
-        to_version=result.to_version,
-        status="conflict" if result.conflicts else "updated",
-        branch=branch,
-        commit=commit,
-        conflicts=result.conflicts,
-        changed_files=result.changed_files,
+    return replace(
+        result, status="conflict" if result.conflicts else "updated", branch=branch, commit=commit
     )
 
 

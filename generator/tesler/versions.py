@@ -156,12 +156,28 @@ def list_refs(location: TemplateLocation, *, fix: str = "") -> TemplateRefs:
 def read_template_file(location: TemplateLocation, ref: str, path: str, *, fix: str) -> str:
     """The text of `path` in the template at `ref` (e.g. copier.yml at the recorded version).
 
+    `fix` says what to do when the template has no `ref` (the caller knows where the ref
+    came from).
+    """
+    text = read_template_files(location, ref, [path], fix=fix)[path]
+    if text is None:
+        raise TemplateError(
+            f"template {location} has no {path} at {ref}, so it is not a Copier template there",
+            fix=fix,
+        )
+    return text
+
+
+def read_template_files(
+    location: TemplateLocation, ref: str, paths: list[str], *, fix: str
+) -> dict[str, str | None]:
+    """The text of each of `paths` at `ref` (None for a missing file), with one clone at most.
+
     A local template is read in place; a remote one through a blob-less bare clone, which
-    fetches only the trees and the one file asked for. `fix` says what to do when the
-    template has no `ref` (the caller knows where the ref came from).
+    fetches only the trees and the files asked for.
     """
     if location.local_dir is not None and location.local_dir.is_dir():
-        return _read(location.local_dir, ref, path, location, fix)
+        return _read(location.local_dir, ref, paths, location, fix)
     with tempfile.TemporaryDirectory(prefix="tesler-template-") as directory:
         clone = ["clone", "--quiet", "--bare", "--filter=blob:none", "--", location.git, directory]
         result = git.call(clone)
@@ -170,16 +186,12 @@ def read_template_file(location: TemplateLocation, ref: str, path: str, *, fix: 
                 f"cannot clone template {location}: {result.reason}",
                 fix="check that the template is reachable from here",
             )
-        return _read(Path(directory), ref, path, location, fix)
+        return _read(Path(directory), ref, paths, location, fix)
 
 
-def _read(repository: Path, ref: str, path: str, location: TemplateLocation, fix: str) -> str:
+def _read(
+    repository: Path, ref: str, paths: list[str], location: TemplateLocation, fix: str
+) -> dict[str, str | None]:
     if git.commit_of(repository, ref) is None:
         raise TemplateError(f"template {location} has no version {ref!r}", fix=fix)
-    text = git.file_at(repository, ref, path)
-    if text is None:
-        raise TemplateError(
-            f"template {location} has no {path} at {ref}, so it is not a Copier template there",
-            fix=fix,
-        )
-    return text
+    return {path: git.file_at(repository, ref, path) for path in paths}

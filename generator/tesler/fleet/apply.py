@@ -42,6 +42,7 @@ class _Rollout:
     token: str | None
     verify: bool
     on_done: Callable[[ApplyRow], None]
+    draft_conflicts: bool = False
 
     def job(self, row: PlanRow, repository: Repository) -> Job:
         return Job(
@@ -61,6 +62,7 @@ class _Rollout:
             verify=self.verify,
             push=self.push,
             token=self.token,
+            draft_conflicts=self.draft_conflicts,
         )
 
 
@@ -74,11 +76,22 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
     state_file: Path | None = None,
     on_plan: Callable[[PlanReport], None] = lambda _: None,
     on_done: Callable[[ApplyRow], None] = lambda _: None,
+    draft_conflicts: bool = False,
 ) -> ApplyReport:
-    """Bring every selected repository to its target on an update branch; record the results."""
+    """Bring every selected repository to its target on an update branch; record the results.
+
+    `draft_conflicts` pushes a conflicted update too and opens a draft pull request showing
+    its conflicts (github backend only); the repository still counts as a conflict.
+    """
     settings = loaded.manifest.settings
     push = push or settings.push
-    rollout = _Rollout(loaded, push, _token(push), verify, on_done)
+    if draft_conflicts and push.backend != "github":
+        raise FleetError(
+            f"--draft-conflicts opens draft pull requests: the {push.backend} push backend "
+            "opens none",
+            fix="pass --push github (or set settings.push.backend: github)",
+        )
+    rollout = _Rollout(loaded, push, _token(push), verify, on_done, draft_conflicts)
     plan = plan_fleet(loaded, shard=shard)
     on_plan(plan)
     rows: list[ApplyRow] = []

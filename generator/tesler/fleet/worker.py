@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 from tesler import git
 from tesler.answers_file import ANSWERS_FILE, inspect
 from tesler.errors import TeslerError
+from tesler.fleet import pull_request
 from tesler.fleet.errors import FleetError
 from tesler.fleet.push import PushRequest, backend_for
 from tesler.fleet.remote import checked_branch, checked_remote, list_heads
 from tesler.fleet.report import ApplyRow, ConflictRow
 from tesler.process import run
+from tesler.update import CONFLICTS_HEADER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,6 +58,7 @@ class Job:
     verify: bool
     push: PushConfig
     token: str | None
+    draft_conflicts: bool = False
 
 
 def adopt_parent(environ: dict[str, str], cwd: str) -> None:
@@ -146,20 +149,16 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
         data=job.data,
         branch_prefix=job.branch_prefix,
         trust=job.trust_migrations,
+        keep_conflict_branch=job.draft_conflicts,
     )
-    if result.status == "conflict":
-        return _row(
-            job,
-            "conflict",
-            to_version=result.to_version,
-            conflicts=[
-                ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts
-            ],
-            message=f"{len(result.conflicts)} conflict(s): {', '.join(result.conflicted_paths)}",
-        )
-    if result.status != "updated" or result.commit is None or result.branch is None:
+    conflicted = result.status == "conflict"
+    if conflicted and result.commit is None:
+        return _row(job, "conflict", to_version=result.to_version, **_conflict_fields(result))
+    if not conflicted and result.status != "updated":
         return _row(job, "up-to-date", to_version=result.to_version)
-    if job.verify:
+    if result.commit is None or result.branch is None:
+        return _row(job, "failed", message=f"the update ended {result.status} without a commit")
+    if job.verify and not conflicted:
         _verify(clone, result.commit)
     job = _with_result(job, result)
     commit = result.commit
@@ -167,7 +166,14 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
     if remote is not None and _tree(clone, commit) == _tree(clone, remote):
         commit = remote  # the remote already holds this content: keep its commit, push nothing
     outcome = "unchanged" if commit == job.update_branch_commit else "updated"
-    return _publish(job, clone, commit, outcome, result=result)
+    return _publish(job, clone, commit, "conflict" if conflicted else outcome, result=result)
+
+
+def _conflict_fields(result: UpdateResult) -> dict[str, object]:
+    return {
+        "conflicts": [ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts],
+        "message": f"{len(result.conflicts)} conflict(s): {', '.join(result.conflicted_paths)}",
+    }
 
 
 def _already_applied(job: Job, clone: Path) -> bool:
@@ -178,6 +184,9 @@ def _already_applied(job: Job, clone: Path) -> bool:
     """
     if git.query(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
         return False
+    message = git.query(["log", "-1", "--format=%B", _REMOTE_UPDATE], clone) or ""
+    if CONFLICTS_HEADER in message:
+        return False  # a draft of a conflicted update: the conflicts may be gone now
     text = git.file_at(clone, _REMOTE_UPDATE, ANSWERS_FILE)
     recorded = inspect(text or "")
     if recorded.version is None or recorded.version != job.to_version:
@@ -228,7 +237,7 @@ def _with_result(job: Job, result: UpdateResult) -> Job:
 def _publish(
     job: Job, clone: Path, commit: str, outcome: str, result: UpdateResult | None = None
 ) -> ApplyRow:
-    changed = "\n".join(f"- `{path}`" for path in (result.changed_files if result else ()))
+    conflicted = outcome == "conflict"
     request = PushRequest(
         clone=clone,
         remote=job.remote,
@@ -238,10 +247,10 @@ def _publish(
         branch=job.update_branch,
         commit=commit,
         remote_commit=job.update_branch_commit,
-        title=f"Update template from {job.from_version} to {job.to_version}",
-        body=f"Template update by `tesler fleet apply`.\n\nChanged files:\n{changed}\n"
-        if changed
-        else "Template update by `tesler fleet apply`.\n",
+        title=f"Update template from {job.from_version} to {job.to_version}"
+        + (" (conflicts to resolve)" if conflicted else ""),
+        body=pull_request.body(result),
+        draft=conflicted,
     )
     published = backend_for(job.push, token=job.token).publish(request)
     return _row(
@@ -252,4 +261,5 @@ def _publish(
         pushed=published.pushed,
         pull_request=published.pull_request,
         verified=True if job.verify and outcome == "updated" else None,
+        **(_conflict_fields(result) if conflicted and result is not None else {}),
     )
