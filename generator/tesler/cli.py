@@ -245,6 +245,35 @@ def schema(
 
 
 @app.command()
+def changelog(
+    version: Annotated[
+        str, typer.Argument(help="The release, as its CHANGELOG heading writes it (0.3.0).")
+    ],
+    file: Annotated[Path, typer.Option("--file", help="The changelog to read.")] = Path(
+        "CHANGELOG.md"
+    ),
+    *,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Print the commit the release names, not its notes.")
+    ] = False,
+) -> None:
+    """Print a release's CHANGELOG section (its release notes), or the commit it names."""
+    from tesler import release_notes  # noqa: PLC0415
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TeslerError(
+            f"cannot read {file}: {error.strerror}", fix="pass --file with the CHANGELOG"
+        ) from None
+    section = release_notes.release_section(text, version, str(file))
+    if commit:
+        typer.echo(release_notes.release_commit(section, str(file)))
+    else:
+        typer.echo(section.text)
+
+
+@app.command()
 def adopt(  # noqa: PLR0913  (one parameter per documented option)
     project: Annotated[Path, typer.Argument(help="The existing repository to adopt.")],
     data: Annotated[

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
+from tesler.errors import TeslerError
 from tesler.questions import load_config
 
 CHANGELOG = "CHANGELOG.md"
 UNRELEASED = "Unreleased"
 _HEADING = re.compile(r"^## \[(?P<name>[^\]]+)\](?P<rest>.*)$", re.MULTILINE)
 _DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<sha>[0-9a-f]+)$")
+_COMMIT = re.compile(r"^Commit: (?P<sha>[0-9a-f]{40})\s*$", re.MULTILINE)
+_RELEASING = "see docs/releasing.md"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,30 @@ def changelog_between(
         if (start is None or version > start) and (end is None or version <= end):
             sections.append(ChangelogSection(name, heading[0].strip(), body))
     return tuple(sections)
+
+
+def release_section(text: str, version: str, origin: str) -> ChangelogSection:
+    """The section of release `version` (`0.3.0` or `v0.3.0`), or an error naming the fix."""
+    wanted = pep440(version)
+    for section in changelog_between(text, "0", "99999"):
+        if wanted is not None and pep440(section.version) == wanted:
+            return section
+    raise TeslerError(
+        f"{origin} has no section `## [{version.removeprefix('v')}]`",
+        fix=f"move the [Unreleased] entries under that heading, with its `Commit:` line; "
+        f"{_RELEASING}",
+    )
+
+
+def release_commit(section: ChangelogSection, origin: str) -> str:
+    """The commit a release section names on its `Commit: <sha>` line."""
+    match = _COMMIT.search(section.text)
+    if match is None:
+        raise TeslerError(
+            f"{origin}: section `{section.heading}` has no `Commit: <40-hex SHA>` line",
+            fix=f"add the full SHA of the commit the tag will point to; {_RELEASING}",
+        )
+    return match["sha"]
 
 
 def migrations_between(
