@@ -77,7 +77,7 @@ def _python_with_uv() -> str | None:
 def test_readme_first_command_works_with_uv_off_the_path(
     served_template: str, tmp_path: Path
 ) -> None:
-    """tesler's own `uv lock`, `uv sync` and `dvc repro` find uv through `$UV`, not PATH."""
+    """The set-up's `uv lock`, `uv sync` and `dvc repro` find uv through `$UV`, not PATH."""
     python = _python_with_uv()
     if python is None:
         pytest.skip("no Python here has uv installed as a module (`python3 -m pip install uv`)")
