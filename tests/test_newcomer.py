@@ -66,9 +66,10 @@ def test_a_new_project_honours_the_umask_as_plain_copier_does(
 def _python_with_uv() -> str | None:
     """A Python where `python3 -m pip install uv` installed uv, as the README assumes."""
     for candidate in (getattr(sys, "_base_executable", None), shutil.which("python3")):
-        if candidate and subprocess.run(
-            [candidate, "-m", "uv", "--version"], capture_output=True, check=False
-        ).returncode == 0:
+        if not candidate:
+            continue
+        probe = [candidate, "-m", "uv", "--version"]
+        if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
             return candidate
     return None
 
