@@ -106,6 +106,21 @@ def test_the_canonical_template_is_the_default_and_the_variable_overrides_it(
     assert origin == TEMPLATE_VARIABLE
 
 
+def test_a_file_url_template_renders_and_checks(
+    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Copier alone reads `file:///x` as a path and fails; tesler hands it `git+file:///x`."""
+    url = f"file://{template_repo}"
+    code = tesler(
+        "new", str(tmp_path / "p"), "--template", url, "--vcs-ref", "HEAD", "--defaults",
+        "--no-setup",
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    recorded = (tmp_path / "p" / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert f"_src_path: git+{url}\n" in recorded
+    assert tesler("check", str(tmp_path / "p"), "--only", "answers", "--only", "edited") == 0
+
+
 # ---------------------------------------- the generated Makefile spells them the same way
 
 
