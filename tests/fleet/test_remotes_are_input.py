@@ -56,3 +56,20 @@ def test_a_remote_that_git_would_run_is_blocked_and_runs_nothing(
     assert applied["outcome"] == "blocked"
 
     assert sorted(tmp_path.rglob("pwned*")) == []
+
+
+def test_a_template_that_git_would_run_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    manifest = tmp_path / "fleet.yml"
+    manifest.write_text(
+        'template: "--upload-pack=touch pwned;:"\n'
+        f"repositories:\n  - name: a\n    remote: {tmp_path / 'a.git'}\n    version: v0.2.0\n",
+        encoding="utf-8",
+    )
+    assert tesler("fleet", "plan", str(manifest)) == 1
+    stderr = " ".join(capsys.readouterr().err.split())
+    assert "`template:` in the manifest is '--upload-pack=touch pwned;:'" in stderr
+    assert "Traceback" not in stderr
+    assert sorted(tmp_path.rglob("pwned*")) == []
