@@ -27,6 +27,7 @@ from tesler.checkout import (
     scratch_clone,
 )
 from tesler.errors import AnswerError, ProjectError, TeslerError
+from tesler.locations import portability_warning
 from tesler.questions import Question, parse_data
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class AdoptResult:
     branch: str | None
     commit: str | None
     files: tuple[AdoptedFile, ...]
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The JSON report (docs/updating.md documents its fields)."""
@@ -94,6 +96,7 @@ class AdoptResult:
             "branch": self.branch,
             "commit": self.commit,
             "files": [{"path": f.path, "status": f.status} for f in self.files],
+            "warnings": list(self.warnings),
         }
 
 
@@ -160,6 +163,7 @@ def adopt_project(  # noqa: PLR0913  (one keyword per documented option)
                 branch=None,
                 commit=None,
                 files=files,
+                warnings=tuple(filter(None, [portability_warning(source)])),
             )
             if dry_run:
                 return result

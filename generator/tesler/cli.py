@@ -323,6 +323,8 @@ def _print_adopt(result: "AdoptResult") -> None:
         table.add_row(escape(file.path), f"[{colours[file.status]}]{file.status}[/]")
     out.print(table)
     out.print(f"answers from {escape(result.answers_from)}")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     for dropped in result.dropped:
         err.print(f"[yellow]not used:[/yellow] {escape(dropped)} (pass it with --data)")
     changed = sum(file.status == "would-change" for file in result.files)

@@ -91,8 +91,10 @@ def parse(
     """
     fix = f"set {what} to {_KINDS}"
     checked_location(text, what, fix=fix)
-    expanded = _expand_shortcut(text)
-    if expanded is not None:
+    if text.startswith(tuple(_SHORTCUTS)):
+        expanded = _expand_shortcut(text)
+        if expanded is None:
+            raise TemplateError(f"{what} is {text!r}: the shortcut names no repository", fix=fix)
         return TemplateLocation(text, text, expanded, None)
     bare = text.removeprefix("git+")
     scheme = urlsplit(bare).scheme if "://" in bare else ""

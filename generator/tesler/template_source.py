@@ -18,7 +18,7 @@ from tesler.versions import TemplateRefs, list_refs, read_template_file
 
 
 @dataclass(frozen=True)
-class Version:
+class RenderTarget:
     """The version of a template Copier will render: its ref (None: not a git repository)."""
 
     location: TemplateLocation
@@ -41,12 +41,12 @@ def resolve(template: str | None) -> TemplateLocation:
 
 def version_to_render(
     location: TemplateLocation, vcs_ref: str | None, *, prereleases: bool = False
-) -> Version:
+) -> RenderTarget:
     """`--vcs-ref`, else the latest release, else HEAD: what Copier renders, checked to exist."""
     if vcs_ref is not None:
         git.checked_ref(vcs_ref, "--vcs-ref", fix="pass a tag, a branch, a commit or HEAD")
     if location.local_dir is not None and not _is_repository(location.local_dir):
-        return Version(location, None, None)  # a plain directory: Copier renders it as it is
+        return RenderTarget(location, None, None)  # a plain directory: Copier renders it as it is
     refs = list_refs(location)
     latest = refs.latest(prereleases=prereleases)
     ref = vcs_ref or (latest.tag if latest else "HEAD")
@@ -55,10 +55,10 @@ def version_to_render(
             f"template {location} has no ref {ref!r} (releases: {refs.names()})",
             fix="pass --vcs-ref with one of the releases, a branch, a commit or HEAD",
         )
-    return Version(location, ref, refs)
+    return RenderTarget(location, ref, refs)
 
 
-def refuse_dirty_head(version: Version) -> None:
+def refuse_dirty_head(version: RenderTarget) -> None:
     """Refuse to render uncommitted template changes as if they were a commit.
 
     Copier renders a dirty local template at HEAD by committing it in a throw-away
@@ -78,7 +78,7 @@ def refuse_dirty_head(version: Version) -> None:
         )
 
 
-def questions_at(version: Version) -> tuple[Question, ...]:
+def questions_at(version: RenderTarget) -> tuple[Question, ...]:
     """The questions of the version Copier will render, so old releases get their own rules."""
     directory = version.location.local_dir
     if directory is not None and version.ref in {None, "HEAD"}:

@@ -24,7 +24,7 @@ from tesler.checkout import (
 from tesler.errors import TemplateError, UntrustedTemplateError
 from tesler.process import run
 from tesler.questions import TEMPLATE_CONFIG
-from tesler.template_source import Version, refuse_dirty_head
+from tesler.template_source import RenderTarget, refuse_dirty_head
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -264,7 +264,7 @@ def _refuse_dirty_template(source: locations.TemplateLocation, target_ref: str) 
     if source.local_dir is None or not source.local_dir.is_dir():
         return
     try:
-        refuse_dirty_head(Version(source, target_ref, None))
+        refuse_dirty_head(RenderTarget(source, target_ref, None))
     except TemplateError as error:
         raise TemplateError(
             error.message, fix="commit the template changes, or pass --to with a release tag"
