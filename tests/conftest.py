@@ -10,10 +10,16 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tesler.cli import main
+from tesler.locations import TEMPLATE_VARIABLE
+from tests.support.git_http import GitHttpServer, serve_git
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +53,32 @@ def snapshot_repository(source: Path, destination: Path) -> Path:
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed git snapshot of this checkout: the template as the tests see it."""
     return snapshot_repository(REPO_ROOT, tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHttpServer]:
+    """A git smart-HTTP server on 127.0.0.1 for the session: a forge without the network.
+
+    Copier keeps a mirror of each remote template it renders; the session's go to a
+    temporary directory, not the user's cache.
+    """
+    root = tmp_path_factory.mktemp("served")
+    with pytest.MonkeyPatch.context() as patch, serve_git(root) as server:
+        patch.setenv("COPIER_CACHE_DIR", str(tmp_path_factory.mktemp("copier-cache")))
+        yield server
+
+
+@pytest.fixture(scope="session")
+def served_template(git_server: GitHttpServer, template_repo: Path) -> str:
+    """The URL of the template snapshot served over smart HTTP (tests use only the URL)."""
+    return git_server.publish(template_repo, "tesler")
+
+
+@pytest.fixture
+def default_template(served_template: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """TESLER_TEMPLATE set to the served template: what `new` uses without --template."""
+    monkeypatch.setenv(TEMPLATE_VARIABLE, served_template)
+    return served_template
 
 
 def project_env() -> dict[str, str]:

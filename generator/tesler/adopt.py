@@ -16,19 +16,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tesler import copier_adapter, template_source
+from tesler import answers_file, copier_adapter, template_source
+from tesler.answers_file import ANSWERS_FILE
 from tesler.checkout import (
     commit_all,
     commit_identity,
     open_checkout,
     publish_branch,
-    read_answers,
     refuse_dirty,
     scratch_clone,
 )
-from tesler.errors import AnswerError, ProjectError, TemplateError
-from tesler.project_setup import ANSWERS_FILE
-from tesler.questions import Question, load_questions, parse_data
+from tesler.errors import AnswerError, ProjectError, TeslerError
+from tesler.locations import portability_warning
+from tesler.questions import Question, parse_data
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -82,6 +82,7 @@ class AdoptResult:
     branch: str | None
     commit: str | None
     files: tuple[AdoptedFile, ...]
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The JSON report (docs/updating.md documents its fields)."""
@@ -95,6 +96,7 @@ class AdoptResult:
             "branch": self.branch,
             "commit": self.commit,
             "files": [{"path": f.path, "status": f.status} for f in self.files],
+            "warnings": list(self.warnings),
         }
 
 
@@ -120,19 +122,18 @@ def adopt_project(  # noqa: PLR0913  (one keyword per documented option)
     checkout = open_checkout(project)
     refuse_dirty(checkout)
     if (checkout.path / ANSWERS_FILE).is_file():
-        version = read_answers(checkout.path).get("_commit", "?")
+        try:
+            version = answers_file.load(checkout.path).commit
+        except TeslerError:
+            version = "an unreadable version"
         raise ProjectError(
             f"{checkout.path} is already generated from a template (at {version})",
             fix="use `tesler update` to move it to a newer template version",
         )
     source = template_source.resolve(template)
-    template_source.refuse_dirty_head(source, vcs_ref)
-    if source.local_dir is None:
-        raise TemplateError(
-            f"--template {template} is a URL; adopt reads the template's questions locally",
-            fix="clone the template and pass its directory with --template",
-        )
-    questions = load_questions(source.local_dir)
+    version_to_render = template_source.version_to_render(source, vcs_ref)
+    template_source.refuse_dirty_head(version_to_render)
+    questions = template_source.questions_at(version_to_render)
     legacy = read_legacy_context(checkout.path, context_file)
     answers, dropped = map_context(legacy.values, questions) if legacy else ({}, [])
     answers.update(parse_data(questions, data or []))
@@ -145,14 +146,16 @@ def adopt_project(  # noqa: PLR0913  (one keyword per documented option)
         )
     with tempfile.TemporaryDirectory(prefix="tesler-adopt-") as directory:
         rendered = Path(directory) / "rendered"
-        copier_adapter.render(source.location, rendered, answers, vcs_ref=vcs_ref, defaults=True)
-        recorded = read_answers(rendered)
+        copier_adapter.render(
+            source.copier, rendered, answers, vcs_ref=version_to_render.ref, defaults=True
+        )
+        recorded = answers_file.load(rendered).values
         with scratch_clone(checkout, prefix="tesler-adopt-") as root:
             work = checkout.inside(root)
             files = overlay(rendered, work)
             result = AdoptResult(
                 project=checkout.path,
-                template=source.location,
+                template=source.copier,
                 version=str(recorded["_commit"]),
                 answers_from=legacy.origin if legacy else "--data",
                 answers={k: v for k, v in recorded.items() if not k.startswith("_")},
@@ -160,6 +163,7 @@ def adopt_project(  # noqa: PLR0913  (one keyword per documented option)
                 branch=None,
                 commit=None,
                 files=files,
+                warnings=tuple(filter(None, [portability_warning(source)])),
             )
             if dry_run:
                 return result

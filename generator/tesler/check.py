@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
-from tesler import versions
+from tesler import answers_file, versions
+from tesler.answers_file import ANSWERS_FILE
 from tesler.answers_schema import answers_schema
-from tesler.checkout import read_answers
 from tesler.errors import ProjectError, TeslerError
-from tesler.project_setup import ANSWERS_FILE
 from tesler.questions import TEMPLATE_CONFIG, load_config, parse_questions
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from tesler.locations import TemplateLocation
 
 CheckName = Literal["behind", "answers", "edited"]
 CHECKS: tuple[CheckName, ...] = get_args(CheckName)
@@ -70,24 +71,32 @@ class CheckResult:
         }
 
 
-def check_project(project: Path, *, checks: Iterable[CheckName] = CHECKS) -> CheckResult:
+def check_project(
+    project: Path, *, checks: Iterable[CheckName] = CHECKS, prereleases: bool = False
+) -> CheckResult:
     """Run the chosen checks on the project at `project`."""
     directory = project.expanduser().resolve()
     if not directory.is_dir():
         raise ProjectError(f"{directory} is not a directory", fix="pass the project's directory")
-    answers = read_answers(directory)
-    source = versions.source_location(str(answers["_src_path"]), directory)
-    version = str(answers["_commit"])
+    recorded = answers_file.load(directory)
+    answers = recorded.values
+    source, version = recorded.template()
     selected = tuple(name for name in CHECKS if name in set(checks))
     findings: list[Finding] = []
     notes: list[str] = []
     latest = None
     if "behind" in selected:
-        latest, behind = check_behind(source, version)
+        latest, behind = check_behind(source, version, prereleases=prereleases)
         findings += behind
     config_text = ""
     if "answers" in selected or "edited" in selected:
-        config_text = versions.read_template_file(source, version, TEMPLATE_CONFIG)
+        config_text = versions.read_template_file(
+            source,
+            version,
+            TEMPLATE_CONFIG,
+            fix=f"`_commit` in {recorded.origin} must name a version of the template: "
+            f"restore {ANSWERS_FILE} from git",
+        )
     if "answers" in selected:
         findings += check_answers(answers, config_text, f"{source}@{version}")
     if "edited" in selected:
@@ -105,10 +114,16 @@ def check_project(project: Path, *, checks: Iterable[CheckName] = CHECKS) -> Che
     )
 
 
-def check_behind(source: str, version: str) -> tuple[str | None, list[Finding]]:
+def check_behind(
+    source: TemplateLocation, version: str, *, prereleases: bool = False
+) -> tuple[str | None, list[Finding]]:
     """The template's latest release, and a finding when `version` is older than it."""
-    refs = versions.list_refs(source)
-    latest = refs.latest()
+    refs = versions.list_refs(
+        source,
+        fix=f"`_src_path` in {ANSWERS_FILE} names where the template is: check that it is "
+        "reachable from here, or set it to the template's URL",
+    )
+    latest = refs.latest(prereleases=prereleases)
     if latest is None:
         return None, []  # a template without releases has nothing to be behind
     recorded = versions.RecordedVersion.parse(version)
@@ -141,7 +156,7 @@ def check_answers(answers: Mapping[str, object], config_text: str, origin: str) 
 
 
 def check_edited(
-    project: Path, answers: Mapping[str, object], source: str, config_text: str
+    project: Path, answers: Mapping[str, object], source: TemplateLocation, config_text: str
 ) -> list[Finding]:
     """Template-owned files (what the template renders) that differ from a fresh rendering.
 
@@ -157,7 +172,7 @@ def check_edited(
     with tempfile.TemporaryDirectory(prefix="tesler-check-") as directory:
         rendered = Path(directory) / "rendered"
         try:
-            copier_adapter.render(source, rendered, data, vcs_ref=version, defaults=True)
+            copier_adapter.render(source.renderable, rendered, data, vcs_ref=version, defaults=True)
         except TeslerError as error:
             message = f"cannot render the template at {version} to compare: {error.message}"
             return [Finding("edited", message)]

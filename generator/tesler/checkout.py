@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from tesler import safe_yaml
+from tesler import git
 from tesler.errors import DirtyTreeError, ProjectError
-from tesler.process import git, git_output
-from tesler.project_setup import ANSWERS_FILE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
 
 @dataclass(frozen=True)
@@ -44,13 +40,13 @@ def open_checkout(path: Path) -> Checkout:
     project = path.expanduser().resolve()
     if not project.is_dir():
         raise ProjectError(f"{project} is not a directory", fix="pass the project's directory")
-    toplevel = git_output(["rev-parse", "--show-toplevel"], project)
+    toplevel = git.query(["rev-parse", "--show-toplevel"], project)
     if toplevel is None:
         raise ProjectError(
             f"{project} is not inside a git repository",
             fix="run `git init && git add --all && git commit -m init` in it first",
         )
-    head = git_output(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], project)
+    head = git.commit_of(project, "HEAD")
     if not head:
         raise ProjectError(
             f"{project} has no commit yet", fix="commit the project (`git commit`) first"
@@ -62,19 +58,7 @@ def open_checkout(path: Path) -> Checkout:
 
 def dirty_files(checkout: Checkout) -> list[str]:
     """Modified, staged and untracked (not ignored) files of the project."""
-    output = git_output(
-        ["status", "--porcelain", "-z", "--untracked-files=all", "--", "."], checkout.path
-    )
-    entries = [entry for entry in (output or "").split("\0") if entry]
-    files = []
-    skip_next = False
-    for entry in entries:
-        if skip_next:  # the source path of a rename
-            skip_next = False
-            continue
-        files.append(entry[3:])
-        skip_next = entry[0] in "RC"
-    return files
+    return git.changed_paths(checkout.path)
 
 
 def refuse_dirty(checkout: Checkout) -> None:
@@ -84,38 +68,13 @@ def refuse_dirty(checkout: Checkout) -> None:
         raise DirtyTreeError(checkout.path, files)
 
 
-def read_answers(project: Path) -> dict[str, object]:
-    """The project's `.copier-answers.yml`, or a ProjectError saying how to get one."""
-    answers_path = project / ANSWERS_FILE
-    try:
-        loaded = safe_yaml.load(answers_path.read_text(encoding="utf-8"))  # within limits
-    except FileNotFoundError:
-        raise ProjectError(
-            f"{project} has no {ANSWERS_FILE}, so it was not generated from a Copier template",
-            fix="bring it under the template first with `tesler adopt`",
-        ) from None
-    except yaml.YAMLError as error:
-        raise ProjectError(
-            f"{answers_path} is not valid YAML: {error}", fix=f"restore {ANSWERS_FILE} from git"
-        ) from None
-    if not isinstance(loaded, dict) or not {"_src_path", "_commit"} <= loaded.keys():
-        raise ProjectError(
-            f"{answers_path} does not record `_src_path` and `_commit`",
-            fix=f"restore {ANSWERS_FILE} from git, or re-adopt the project with `tesler adopt`",
-        )
-    return {str(key): value for key, value in loaded.items()}
-
-
-def commit_identity(checkout: Checkout, answers: dict[str, object]) -> list[str]:
+def commit_identity(checkout: Checkout, answers: Mapping[str, object]) -> list[str]:
     """`git -c` options naming the committer: the user's git identity, else the answers'."""
-    name = git_output(["config", "user.name"], checkout.toplevel)
-    email = git_output(["config", "user.email"], checkout.toplevel)
-    return [
-        "-c",
-        f"user.name={name or answers.get('author_name') or 'tesler'}",
-        "-c",
-        f"user.email={email or answers.get('author_email') or 'tesler@localhost'}",
-    ]
+    return git.identity(
+        checkout.toplevel,
+        name=str(answers.get("author_name") or "tesler"),
+        email=str(answers.get("author_email") or "tesler@localhost"),
+    )
 
 
 @contextmanager
@@ -125,12 +84,20 @@ def scratch_clone(checkout: Checkout, prefix: str) -> Iterator[Path]:
     root = directory / "repo"
     try:
         # --shared borrows the user's objects: no copy, and nothing written to their repo.
-        git(
-            ["clone", "--quiet", "--shared", "--no-checkout", str(checkout.toplevel), str(root)],
+        git.run(
+            [
+                "clone",
+                "--quiet",
+                "--shared",
+                "--no-checkout",
+                "--",
+                str(checkout.toplevel),
+                str(root),
+            ],
             directory,
             step="clone the project",
         )
-        git(
+        git.run(
             ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", checkout.head],
             root,
             step="check out the project",
@@ -142,14 +109,14 @@ def scratch_clone(checkout: Checkout, prefix: str) -> Iterator[Path]:
 
 def commit_all(root: Path, subdir: str, identity: list[str], message: str) -> str:
     """Stage everything in the project part of the clone, commit it, return the commit."""
-    git(["add", "--all", "--", subdir or "."], root, step="stage the update")
-    git(
+    git.run(["add", "--all", "--", subdir or "."], root, step="stage the update")
+    git.run(
         [*identity, "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message],
         root,
         step="commit the update",
         fix="configure git (`git config --global user.email ...`)",
     )
-    return git(["rev-parse", "HEAD"], root).strip()
+    return git.run(["rev-parse", "HEAD"], root).strip()
 
 
 def publish_branch(checkout: Checkout, root: Path, commit: str, branch: str) -> str:
@@ -158,15 +125,13 @@ def publish_branch(checkout: Checkout, root: Path, commit: str, branch: str) -> 
     An existing branch with other content is the user's (or an earlier, different update):
     it is never moved, the user decides what to do with it.
     """
-    if git_output(["check-ref-format", "--branch", branch], checkout.toplevel) is None:
+    if git.query(["check-ref-format", "--branch", branch], checkout.toplevel) is None:
         raise ProjectError(
             f"`{branch}` is not a valid branch name", fix="pass --to with a tag name"
         )
-    existing = git_output(
-        ["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"], checkout.toplevel
-    )
+    existing = git.commit_of(checkout.toplevel, f"refs/heads/{branch}")
     if existing:
-        if git_output(["rev-parse", f"{existing}^{{tree}}"], checkout.toplevel) == git_output(
+        if git.query(["rev-parse", f"{existing}^{{tree}}"], checkout.toplevel) == git.query(
             ["rev-parse", f"{commit}^{{tree}}"], root
         ):
             return existing
@@ -174,13 +139,14 @@ def publish_branch(checkout: Checkout, root: Path, commit: str, branch: str) -> 
             f"branch {branch} already exists in {checkout.toplevel} with other content",
             fix=f"merge or delete it (`git branch -D {branch}`), then run tesler again",
         )
-    git(["update-ref", "refs/heads/tesler-result", commit], root)
-    git(
+    git.run(["update-ref", "refs/heads/tesler-result", commit], root)
+    git.run(
         [
             "fetch",
             "--quiet",
             "--no-tags",
             "--no-write-fetch-head",
+            "--",
             str(root),
             f"refs/heads/tesler-result:refs/heads/{branch}",
         ],
@@ -192,4 +158,4 @@ def publish_branch(checkout: Checkout, root: Path, commit: str, branch: str) -> 
 
 def read_file_at_head(root: Path, path: str) -> str | None:
     """The committed text of `path` in the clone, or None when HEAD has no such file."""
-    return git_output(["show", f"HEAD:{path}"], root)
+    return git.file_at(root, "HEAD", path)

@@ -14,10 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tesler.errors import TemplateError, TeslerError
+from tesler.errors import TeslerError
 from tesler.exit_codes import ExitCode
 from tesler.fleet.cli import fleet_app
 from tesler.leftovers import run_tempdir
+from tesler.locations import CANONICAL_TEMPLATE, TEMPLATE_VARIABLE
 from tesler.redact import json_text, terminal
 from tesler.workflows_cli import workflows_app
 
@@ -37,6 +38,7 @@ app.add_typer(fleet_app, name="fleet")
 app.add_typer(workflows_app, name="workflows")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+_TEMPLATE_HELP = f"Template URL or path; default: ${TEMPLATE_VARIABLE}, else {CANONICAL_TEMPLATE}."
 
 
 class _State:
@@ -60,7 +62,7 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
     ],
     template: Annotated[
         str | None,
-        typer.Option(help="Template path or git URL; default: the tesler checkout this runs from."),
+        typer.Option(help=_TEMPLATE_HELP),
     ] = None,
     vcs_ref: Annotated[
         str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
@@ -103,6 +105,8 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         result = create_project(request, on_step=lambda step: err.print(f"[dim]→ {step}[/dim]"))
     where = _safe(str(result.destination))
     out.print(f"[green]created[/green] {where} from {_safe(result.template)}")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {_safe(warning)}", soft_wrap=True)
     if setup:
         out.print(f"next: cd {where} && make check")
     elif result.answers.get("dataset") == "file":
@@ -117,6 +121,12 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
         out.print(f"next: cd {where} && git init && make setup && make repro")
 
 
+PrereleasesOption = Annotated[
+    bool,
+    typer.Option(
+        "--prereleases", help="Count pre-release tags (rc, beta...) as releases, as Copier's does."
+    ),
+]
 ProjectArg = Annotated[
     Path, typer.Argument(help="The project's directory (default: the current directory).")
 ]
@@ -150,6 +160,13 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
             help="On conflicts, commit the conflicted files on the update branch to resolve there.",
         ),
     ] = False,
+    prereleases: PrereleasesOption = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            help="Run `uv lock` on the branch when the update changes pyproject.toml.",
+        ),
+    ] = True,
 ) -> None:
     """Update a project to a newer template version, on a branch; exit 3 on conflicts."""
     from tesler.update import update_project  # noqa: PLC0415  (keeps --help fast)
@@ -161,6 +178,8 @@ def update(  # noqa: PLR0913  (one parameter per documented option)
             dry_run=dry_run,
             trust=trust,
             keep_conflict_branch=keep_conflict_branch,
+            prereleases=prereleases,
+            lock=lock,
         )
     if as_json:
         _print_json(result.as_dict())
@@ -179,6 +198,7 @@ def check(
         list[str] | None,
         typer.Option("--only", help="Run only this check: behind, answers or edited (repeatable)."),
     ] = None,
+    prereleases: PrereleasesOption = False,
 ) -> None:
     """Exit 4 when the project is behind its template, has invalid answers or edited files."""
     from tesler.check import CHECKS, check_project  # noqa: PLC0415  (keeps --help fast)
@@ -188,7 +208,11 @@ def check(
         err.print(f"[red]error:[/red] unknown check {', '.join(unknown)}; use {', '.join(CHECKS)}")
         raise typer.Exit(int(ExitCode.USAGE))
     with run_tempdir():
-        result = check_project(project, checks=[n for n in CHECKS if n in (only or CHECKS)])
+        result = check_project(
+            project,
+            checks=[name for name in CHECKS if name in (only or CHECKS)],
+            prereleases=prereleases,
+        )
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -212,31 +236,55 @@ def _print_check(result: "CheckResult") -> None:
 
 @app.command()
 def schema(
-    template: Annotated[
-        str | None,
-        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
+    template: Annotated[str | None, typer.Option(help=_TEMPLATE_HELP)] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the schema to FILE.")
     ] = None,
 ) -> None:
     """Print the JSON Schema that a project's .copier-answers.yml must satisfy."""
+    from tesler import template_source  # noqa: PLC0415
     from tesler.answers_schema import answers_schema  # noqa: PLC0415
-    from tesler.questions import load_questions  # noqa: PLC0415
-    from tesler.template_source import resolve  # noqa: PLC0415
 
-    source = resolve(template)
-    if source.local_dir is None:
-        raise TemplateError(
-            f"--template {template} is a URL; the schema is read from a local copier.yml",
-            fix="clone the template and pass its directory",
-        )
-    text = json.dumps(answers_schema(load_questions(source.local_dir)), indent=2) + "\n"
+    version = template_source.version_to_render(template_source.resolve(template), vcs_ref)
+    questions = template_source.questions_at(version)
+    text = json.dumps(answers_schema(questions), indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
+
+
+@app.command()
+def changelog(
+    version: Annotated[
+        str, typer.Argument(help="The release, as its CHANGELOG heading writes it (0.3.0).")
+    ],
+    file: Annotated[Path, typer.Option("--file", help="The changelog to read.")] = Path(
+        "CHANGELOG.md"
+    ),
+    *,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Print the commit the release names, not its notes.")
+    ] = False,
+) -> None:
+    """Print a release's CHANGELOG section (its release notes), or the commit it names."""
+    from tesler import release_notes  # noqa: PLC0415
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise TeslerError(
+            f"cannot read {file}: {error.strerror}", fix="pass --file with the CHANGELOG"
+        ) from None
+    section = release_notes.release_section(text, version, str(file))
+    if commit:
+        typer.echo(release_notes.release_commit(section, str(file)))
+    else:
+        typer.echo(section.text)
 
 
 @app.command()
@@ -246,10 +294,7 @@ def adopt(  # noqa: PLR0913  (one parameter per documented option)
         list[str] | None,
         typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
     ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(help="Template directory; default: the tesler checkout this runs from."),
-    ] = None,
+    template: Annotated[str | None, typer.Option(help=_TEMPLATE_HELP)] = None,
     vcs_ref: Annotated[
         str | None, typer.Option(help="Template git ref (tag, branch, HEAD); default: latest tag.")
     ] = None,
@@ -293,6 +338,8 @@ def _print_adopt(result: "AdoptResult") -> None:
         table.add_row(_safe(file.path), f"[{colours[file.status]}]{file.status}[/]")
     out.print(table)
     out.print(f"answers from {_safe(result.answers_from)}")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {_safe(warning)}", soft_wrap=True)
     for dropped in result.dropped:
         err.print(f"[yellow]not used:[/yellow] {_safe(dropped)} (pass it with --data)")
     changed = sum(file.status == "would-change" for file in result.files)
@@ -331,15 +378,29 @@ def _print_update(result: "UpdateResult") -> None:
     out.print(f"[green]{verb}[/green] {_safe(f'{result.project}: {versions}')}")
     for path in result.changed_files:
         out.print(f"  {_safe(path)}")
+    _print_notes(result)
     if result.status == "planned":
         out.print(_safe(result.diff), end="", soft_wrap=True)
         out.print("[dim]dry run: nothing was written[/dim]")
     else:
         out.print(
             f"branch [bold]{result.branch}[/bold] (commit {(result.commit or '')[:12]}); "
-            f"your checkout is unchanged. Review and merge it: git merge {result.branch}",
+            f"your checkout is unchanged. Review and merge it: git merge {result.branch}; "
+            "then run `make setup` (and `make repro` if `uv run dvc status` lists a change)",
             soft_wrap=True,
         )
+
+
+def _print_notes(result: "UpdateResult") -> None:
+    if result.changelog:
+        listed = ", ".join(section.version for section in result.changelog)
+        out.print(f"template CHANGELOG sections: {escape(listed)} (--json prints them)")
+    for migration in result.migrations:
+        out.print(f"migration {escape(migration.version or '')} ran: {escape(migration.command)}")
+    if result.uv_lock == "refreshed":
+        out.print("uv.lock: refreshed on the branch (the update changed pyproject.toml)")
+    elif result.uv_lock == "stale":
+        out.print("[yellow]uv.lock: stale (pyproject.toml changed): run `uv lock`[/yellow]")
 
 
 def _print_conflicts(result: "UpdateResult") -> None:

@@ -21,6 +21,8 @@ _VALIDATION = re.compile(
 )
 _CHOICE = re.compile(r"Invalid choice for '(?P<field>[^']+)': (?P<message>.*)", re.DOTALL)
 _UNSAFE = re.compile(r"unsafe features?: (?P<features>[^.]+)\.")
+_RENDER_FIX = "check --template (a URL or the path of a template repository) and --vcs-ref"
+_UPDATE_FIX = "check `_src_path` and `_commit` in .copier-answers.yml and the --to ref"
 
 
 def render(
@@ -50,11 +52,10 @@ def render(
                 cleanup_on_error=True,
             )
         except ValueError as error:
-            raise _answer_error(error, data) from error
+            raise _answer_error(error, data, template, fix=_RENDER_FIX) from error
         except CopierError as error:
             raise TemplateError(
-                f"Copier could not render {template}: {error}",
-                fix="check the template source and --vcs-ref",
+                f"Copier could not render {template}: {error}", fix=_RENDER_FIX
             ) from error
 
 
@@ -94,15 +95,16 @@ def update(
                 str(project), features, fix="review the template's copier.yml"
             ) from error
         except ValueError as error:
-            raise _answer_error(error, dict(data)) from error
+            raise _answer_error(error, dict(data), str(project), fix=_UPDATE_FIX) from error
         except (CopierError, ProcessExecutionError) as error:
             raise TemplateError(
-                f"Copier could not update {project} to {vcs_ref}: {error}",
-                fix="check `_src_path` and `_commit` in .copier-answers.yml and the --to ref",
+                f"Copier could not update {project} to {vcs_ref}: {error}", fix=_UPDATE_FIX
             ) from error
 
 
-def _answer_error(error: ValueError, data: dict[str, object]) -> AnswerError | TemplateError:
+def _answer_error(
+    error: ValueError, data: dict[str, object], where: str, *, fix: str
+) -> AnswerError | TemplateError:
     text = str(error).strip()
     for pattern in (_VALIDATION, _CHOICE):
         match = pattern.match(text)
@@ -114,7 +116,5 @@ def _answer_error(error: ValueError, data: dict[str, object]) -> AnswerError | T
             # Validators open with "<field> '<value>'", which the AnswerError already says.
             problem = re.sub(rf"^{re.escape(field)} ('[^']*'|\S+) ", "", problem)
             return AnswerError(field, value, problem or message, fix=fix or "see copier.yml")
-    return TemplateError(
-        f"Copier rejected the answers: {text}",
-        fix="check every --data value against docs/answers.md",
-    )
+    # Not a question's validator: the template itself (its location, its version) is at fault.
+    return TemplateError(f"Copier could not use the template for {where}: {text}", fix=fix)

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
-from tesler import copier_adapter, leftovers, template_source
+from tesler import answers_file, copier_adapter, leftovers, template_source
 from tesler.errors import DestinationError
+from tesler.locations import portability_warning
 from tesler.own_data import data_import
 from tesler.process import run
-from tesler.project_setup import ANSWERS_FILE, local_remotes, run_setup
+from tesler.project_setup import local_remotes, run_setup
 from tesler.questions import parse_data
 
 if TYPE_CHECKING:
@@ -48,6 +47,7 @@ class CreateResult:
     destination: Path
     template: str
     answers: dict[str, object]
+    warnings: tuple[str, ...] = ()
 
 
 def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> CreateResult:
@@ -56,15 +56,10 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
     _check_destination(destination)
     source = template_source.resolve(request.template)
     _check_outside(destination, source.local_dir)
+    version = template_source.version_to_render(source, request.vcs_ref)
     if not request.allow_dirty_template:
-        template_source.refuse_dirty_head(source, request.vcs_ref)
-    data = {}
-    if source.local_dir is not None:
-        data = parse_data(template_source.questions_at(source, request.vcs_ref), request.data)
-    elif request.data:
-        # A remote template's questions are only known after Copier clones it; Copier
-        # checks types and choices itself and the adapter translates its errors.
-        data = dict(pair.partition("=")[::2] for pair in request.data)
+        template_source.refuse_dirty_head(version)
+    data = parse_data(template_source.questions_at(version), request.data)
 
     created_parents = _make_parents(destination)
     created_storage: list[Path] = []
@@ -78,15 +73,13 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
     try:
         on_step("render")
         copier_adapter.render(
-            source.location,
-            staging,
-            data,
-            vcs_ref=request.vcs_ref,
-            defaults=request.defaults,
+            source.copier, staging, data, vcs_ref=version.ref, defaults=request.defaults
         )
+        # mkdtemp made the directory private (0700); a project gets what the umask gives,
+        # as with plain `copier copy`.
+        staging.chmod(0o777 & ~_umask())
         if request.setup:
-            answers = yaml.safe_load((staging / ANSWERS_FILE).read_text(encoding="utf-8"))
-            own_data = data_import(answers, Path.cwd())
+            own_data = data_import(answers_file.load_mapping(staging), Path.cwd())
             created_storage = [path for path in local_remotes(staging) if not path.exists()]
             run_setup(staging, on_step, own_data)
         _move_into_place(staging, destination)
@@ -95,7 +88,7 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
             # The environment is relocatable (set-up made it so); only the editable install of
             # the project itself records the staging path, so only it is reinstalled.
             on_step("uv sync")
-            package = str(yaml.safe_load((destination / ANSWERS_FILE).read_text())["package_name"])
+            package = str(answers_file.load_mapping(destination)["package_name"])
             run(
                 ["uv", "sync", "--frozen", "--reinstall-package", package.replace("_", "-")],
                 destination,
@@ -110,8 +103,20 @@ def create_project(request: CreateRequest, on_step: Callable[[str], None]) -> Cr
             shutil.rmtree(storage, ignore_errors=True)
         _remove_empty(created_parents)
         raise
-    answers = yaml.safe_load((destination / ANSWERS_FILE).read_text(encoding="utf-8"))
-    return CreateResult(destination=destination, template=source.location, answers=answers)
+    warning = portability_warning(source)
+    return CreateResult(
+        destination=destination,
+        template=source.copier,
+        answers=answers_file.load_mapping(destination),
+        warnings=(warning,) if warning else (),
+    )
+
+
+def _umask() -> int:
+    """The process's umask (Python 3.11 can read it only by setting it)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _check_destination(destination: Path) -> None:

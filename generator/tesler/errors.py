@@ -68,6 +68,26 @@ class ProjectError(TeslerError):
     """A generated project cannot be updated, checked or adopted as it stands."""
 
 
+class AnswersFileError(ProjectError):
+    """An answers file cannot be read: missing, not UTF-8, not YAML, or missing a key."""
+
+    def __init__(self, path: str, problem: str, *, fix: str) -> None:
+        """Name the file, so the user knows which one to restore."""
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}", fix=fix)
+
+
+class UnsafeValueError(TeslerError):
+    """A value from a file or a user would reach git as an option or cannot be a git name."""
+
+    def __init__(self, what: str, value: str, problem: str, *, fix: str) -> None:
+        """Name where the value came from, the value, and why git must not see it."""
+        self.what = what
+        self.value = value
+        super().__init__(f"{what} is {value!r}: {problem}", fix=fix)
+
+
 class DirtyTreeError(ProjectError):
     """The project has uncommitted changes that an update would not carry."""
 

@@ -18,7 +18,7 @@ import re
 import shutil
 from pathlib import Path
 
-from tesler.process import git, git_output
+from tesler import git
 
 # Passed through when set (and, for URLs, when they carry no credential).
 ALLOWED_VARIABLES = (
@@ -92,18 +92,18 @@ def allowlisted_env(home: Path) -> dict[str, str]:
 
 def clone_commit(repository: Path, commit: str, destination: Path) -> Path:
     """A full copy (`--no-hardlinks`) of `repository` with `commit` checked out, no remote."""
-    git(
+    git.run(
         ["clone", "--quiet", "--no-hardlinks", "--no-checkout", "--", str(repository),
          str(destination)],
         destination.parent,
         step="clone for the run",
     )  # fmt: skip
-    git(
+    git.run(
         ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--"],
         destination,
         step="check out the run's commit",
     )
-    git(["remote", "remove", "origin"], destination, step="detach the clone from its origin")
+    git.run(["remote", "remove", "origin"], destination, step="detach the clone from its origin")
     return destination
 
 
@@ -113,13 +113,11 @@ def clone_worktree(toplevel: Path, destination: Path) -> list[str]:
     The run sees the files as they are on disk, committed or not (git-ignored files
     excepted, as on a runner): a developer checks a change before committing it.
     """
-    head = git(["rev-parse", "--verify", "HEAD^{commit}"], toplevel).strip()
+    head = git.run(["rev-parse", "--verify", "HEAD^{commit}"], toplevel).strip()
     clone_commit(toplevel, head, destination)
-    changed = _null_list(
-        git_output(["diff", "--name-only", "--no-renames", "-z", "HEAD"], toplevel)
-    )
+    changed = _null_list(git.query(["diff", "--name-only", "--no-renames", "-z", "HEAD"], toplevel))
     untracked = _null_list(
-        git_output(["ls-files", "--others", "--exclude-standard", "-z"], toplevel)
+        git.query(["ls-files", "--others", "--exclude-standard", "-z"], toplevel)
     )
     paths = sorted(set(changed) | set(untracked))
     for relative in paths:

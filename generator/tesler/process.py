@@ -1,8 +1,12 @@
-"""Run external commands (git, uv, dvc) with output captured for error messages."""
+"""Run external commands (uv, dvc, make) with output captured for error messages.
+
+git has its own runner (`tesler.git`), which also vets the values that reach git.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -23,6 +27,19 @@ def project_env() -> dict[str, str]:
     return env
 
 
+def uv_executable() -> str:
+    """The uv that runs tesler, else `uv` on PATH.
+
+    `python3 -m pip install uv` can put uv where PATH does not reach it yet (a pyenv shim
+    exists only after `pyenv rehash`); `python3 -m uv run tesler` still works, and uv tells
+    its children where it is in `UV`.
+    """
+    running = os.environ.get("UV")
+    if running and shutil.which(running):
+        return running
+    return "uv"
+
+
 def run(
     command: list[str],
     cwd: Path,
@@ -32,6 +49,8 @@ def run(
     env: dict[str, str] | None = None,
 ) -> str:
     """Run `command` in `cwd`; return its output or raise CommandError naming the step."""
+    if command[0] == "uv":
+        command = [uv_executable(), *command[1:]]
     try:
         completed = subprocess.run(
             command,
@@ -46,14 +65,3 @@ def run(
     if completed.returncode != 0:
         raise CommandError(step, command, completed.stdout + completed.stderr, fix=fix)
     return completed.stdout
-
-
-def git(args: list[str], cwd: Path, *, step: str = "git", fix: str = "see git's message") -> str:
-    """Run one git command."""
-    return run(["git", *args], cwd, step=step, fix=fix)
-
-
-def git_output(args: list[str], cwd: Path) -> str | None:
-    """Output of a read-only git query, or None when git says no (not a repo, no such ref)."""
-    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    return completed.stdout.rstrip() if completed.returncode == 0 else None

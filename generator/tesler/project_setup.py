@@ -10,18 +10,15 @@ import configparser
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from tesler import answers_file, git
 from tesler.own_data import import_command
-from tesler.process import git_output, run
+from tesler.process import run
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
     from tesler.own_data import DataImport
-
-ANSWERS_FILE = ".copier-answers.yml"
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,13 @@ class SetupStep:
 
 def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep]:
     """The set-up commands in order; the last one commits everything they produced."""
-    identity = _commit_identity(project)
+    answers = answers_file.load_mapping(project)
+    identity = git.identity(
+        project,
+        name=str(answers.get("author_name") or "tesler"),
+        email=str(answers.get("author_email") or "tesler@localhost"),
+    )
+    message = _commit_message(answers, project)
     steps = [
         SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
         SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
@@ -58,7 +61,7 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
         steps.append(
             SetupStep(
                 "import your data",
-                import_command(data, str(_answers(project).get("package_name", ""))),
+                import_command(data, str(answers.get("package_name", ""))),
                 "fix the answer the message names (--data data_path=FILE, --data target=COLUMN)",
             )
         )
@@ -83,7 +86,7 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
         SetupStep("git add", ["git", "add", "--all"], "see git's message"),
         SetupStep(
             "first commit",
-            ["git", *identity, "commit", "--quiet", "--no-verify", "-m", _commit_message(project)],
+            [*("git", *identity), "commit", "--quiet", "--no-verify", "-m", message],
             "configure git (`git config --global user.email you@example.com`)",
         ),
     ]
@@ -95,30 +98,17 @@ def run_setup(
     """Run every set-up step in `project`, reporting each step's name before it runs."""
     for step in setup_steps(project, data):
         on_step(step.name)
-        run(step.command, project, step=step.name, fix=step.fix)
+        if step.command[0] == "git":
+            git.run(step.command[1:], project, step=step.name, fix=step.fix)
+        else:
+            run(step.command, project, step=step.name, fix=step.fix)
 
 
-def _commit_identity(project: Path) -> list[str]:
-    """Use the answers' author for the first commit when git has no identity configured."""
-    if git_output(["config", "user.email"], project):
-        return []
-    answers = _answers(project)
-    name = str(answers.get("author_name", "tesler"))
-    email = str(answers.get("author_email", "tesler@localhost"))
-    return ["-c", f"user.name={name}", "-c", f"user.email={email}"]
-
-
-def _commit_message(project: Path) -> str:
-    answers = _answers(project)
+def _commit_message(answers: dict[str, object], project: Path) -> str:
     return (
         f"Generate {answers.get('project_name', project.name)} from the tesler template "
         f"({answers.get('_commit', 'unknown version')})"
     )
-
-
-def _answers(project: Path) -> dict[str, object]:
-    loaded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def local_remotes(project: Path) -> list[Path]:

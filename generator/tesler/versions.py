@@ -1,37 +1,45 @@
 """A template's released versions, read with git alone (no Copier).
 
-`tesler check` asks "is this project behind?" on every CI run, so the answer must cost
-one `git ls-remote`, not the ~0.6 s of importing Copier plus a clone.
+A release is what Copier takes for one: a tag that parses as a PEP 440 version (`v0.3`,
+`0.4.0`, `v1.0.0rc1`), ordered by `packaging`, pre-releases left out unless asked for (as
+Copier's `--prereleases` does). `tesler check` asks "is this project behind?" on every CI
+run, so the answer costs one `git ls-remote`, not the ~0.6 s of importing Copier plus a clone.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.version import InvalidVersion, Version
+
+from tesler import git
 from tesler.errors import TemplateError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-_SEMVER = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)$")
+    from tesler.locations import TemplateLocation
+
 # What `git describe --tags --always` prints past a tag, and Copier records as `_commit`.
-_DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<ahead>\d+)-g(?P<sha>[0-9a-f]{4,40})$")
-_HEX = re.compile(r"^[0-9a-f]{4,40}$")
+_DESCRIBE = re.compile(r"^(?P<tag>.+)-(?P<ahead>\d+)-g(?P<sha>[0-9a-f]{4,64})$")
+_HEX = re.compile(r"^[0-9a-f]{4,64}$")
 
 
 @dataclass(frozen=True, order=True)
 class Release:
-    """A release tag `vX.Y.Z`; ordered by version number, not by name."""
+    """A tag that names a PEP 440 version; ordered by version, not by name."""
 
-    major: int
-    minor: int
-    patch: int
+    version: Version
     tag: str = field(compare=False)
+
+    @property
+    def is_prerelease(self) -> bool:
+        """True for `rc`, `a`, `b` and `.dev` versions, which Copier skips unless asked."""
+        return self.version.is_prerelease
 
     def __str__(self) -> str:
         """The tag as written in the template repository."""
@@ -39,11 +47,17 @@ class Release:
 
 
 def parse_release(tag: str) -> Release | None:
-    """The release a tag names, or None when the tag is not a plain semantic version."""
-    match = _SEMVER.match(tag)
-    if match is None:
+    """The release a tag names, or None when the tag is not a version (as Copier decides)."""
+    try:
+        return Release(Version(tag), tag)
+    except InvalidVersion:
         return None
-    return Release(int(match["major"]), int(match["minor"]), int(match["patch"]), tag)
+
+
+def is_release(tag: str, *, prereleases: bool = False) -> bool:
+    """True for the tags Copier would update to (pre-releases only when asked)."""
+    release = parse_release(tag)
+    return release is not None and (prereleases or not release.is_prerelease)
 
 
 @dataclass(frozen=True)
@@ -72,18 +86,19 @@ class RecordedVersion:
 class TemplateRefs:
     """The refs of a template repository: tags (peeled to commits), branches and HEAD."""
 
-    source: str
+    location: TemplateLocation
     tags: Mapping[str, str]
     branches: Mapping[str, str]
     head: str | None
 
-    def releases(self) -> list[Release]:
-        """Release tags, oldest first."""
-        return sorted(filter(None, map(parse_release, self.tags)))
+    def releases(self, *, prereleases: bool = False) -> list[Release]:
+        """Release tags, oldest first (pre-releases only when asked)."""
+        found = (parse_release(tag) for tag in self.tags)
+        return sorted(r for r in found if r is not None and (prereleases or not r.is_prerelease))
 
-    def latest(self) -> Release | None:
-        """The highest release, or None when the template has no release tag."""
-        releases = self.releases()
+    def latest(self, *, prereleases: bool = False) -> Release | None:
+        """The highest release, or None when the template has none."""
+        releases = self.releases(prereleases=prereleases)
         return releases[-1] if releases else None
 
     def resolve(self, ref: str) -> str | None:
@@ -99,35 +114,30 @@ class TemplateRefs:
             for sha in (*self.tags.values(), *self.branches.values(), self.head or ""):
                 if sha.startswith(recorded.sha_prefix):
                     return sha
+        if self.location.local_dir is not None:
+            # A local template resolves any commit, not only the tips ls-remote lists.
+            return git.commit_of(self.location.local_dir, ref)
         return None
 
-
-def source_location(src_path: str, project: Path) -> str:
-    """Where git finds the template an answers file names.
-
-    tesler records local templates with absolute paths; a relative one written by hand is
-    taken relative to the project, which is where a reader of the answers file expects it.
-    """
-    if "://" in src_path or src_path.startswith(("git@", "gh:", "gl:")):
-        return src_path
-    path = Path(src_path).expanduser()
-    return str(path if path.is_absolute() else (project / path).resolve())
+    def names(self, *, prereleases: bool = False) -> str:
+        """The releases as a list for a message."""
+        return ", ".join(r.tag for r in self.releases(prereleases=prereleases)) or "none"
 
 
-def list_refs(source: str) -> TemplateRefs:
-    """Read every ref of `source` with one `git ls-remote` (local path or URL)."""
-    command = ["git", "ls-remote", source]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
+def list_refs(location: TemplateLocation, *, fix: str = "") -> TemplateRefs:
+    """Read every ref of the template with one `git ls-remote` (local path or URL)."""
+    result = git.call(["ls-remote", "--", location.git])
+    if not result.ok:
         raise TemplateError(
-            f"cannot read the versions of template {source}: "
-            f"{completed.stderr.strip() or 'git ls-remote failed'}",
-            fix="check `_src_path` in .copier-answers.yml and that the template is reachable",
+            f"cannot read the versions of template {location}: {result.reason}",
+            fix=fix
+            or "check that the template is reachable from here (network, credentials, "
+            "the URL or path)",
         )
     tags: dict[str, str] = {}
     branches: dict[str, str] = {}
     head = None
-    for line in completed.stdout.splitlines():
+    for line in result.text.splitlines():
         sha, _, ref = line.partition("\t")
         if ref == "HEAD":
             head = sha
@@ -140,34 +150,48 @@ def list_refs(source: str) -> TemplateRefs:
                 tags[name.removesuffix("^{}")] = sha
             else:
                 tags.setdefault(name, sha)
-    return TemplateRefs(source=source, tags=tags, branches=branches, head=head)
+    return TemplateRefs(location=location, tags=tags, branches=branches, head=head)
 
 
-def read_template_file(source: str, ref: str, path: str) -> str:
+def read_template_file(location: TemplateLocation, ref: str, path: str, *, fix: str) -> str:
     """The text of `path` in the template at `ref` (e.g. copier.yml at the recorded version).
 
-    A local template is read in place; a remote one through a blob-less bare clone, which
-    fetches only the trees and the one file asked for.
+    `fix` says what to do when the template has no `ref` (the caller knows where the ref
+    came from).
     """
-    if Path(source).is_dir():
-        return _show(Path(source), ref, path, source)
-    with tempfile.TemporaryDirectory(prefix="tesler-template-") as directory:
-        command = ["git", "clone", "--quiet", "--bare", "--filter=blob:none", source, directory]
-        completed = subprocess.run(command, capture_output=True, text=True, check=False)
-        if completed.returncode != 0:
-            raise TemplateError(
-                f"cannot clone template {source}: {completed.stderr.strip()}",
-                fix="check `_src_path` in .copier-answers.yml and that the template is reachable",
-            )
-        return _show(Path(directory), ref, path, source)
-
-
-def _show(repository: Path, ref: str, path: str, source: str) -> str:
-    command = ["git", "show", f"{ref}:{path}"]
-    completed = subprocess.run(command, cwd=repository, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
+    text = read_template_files(location, ref, [path], fix=fix)[path]
+    if text is None:
         raise TemplateError(
-            f"template {source} has no {path} at {ref}",
-            fix="check `_commit` in .copier-answers.yml: it must name a commit of the template",
+            f"template {location} has no {path} at {ref}, so it is not a Copier template there",
+            fix=fix,
         )
-    return completed.stdout
+    return text
+
+
+def read_template_files(
+    location: TemplateLocation, ref: str, paths: list[str], *, fix: str
+) -> dict[str, str | None]:
+    """The text of each of `paths` at `ref` (None for a missing file), with one clone at most.
+
+    A local template is read in place; a remote one through a blob-less bare clone, which
+    fetches only the trees and the files asked for.
+    """
+    if location.local_dir is not None and location.local_dir.is_dir():
+        return _read(location.local_dir, ref, paths, location, fix)
+    with tempfile.TemporaryDirectory(prefix="tesler-template-") as directory:
+        clone = ["clone", "--quiet", "--bare", "--filter=blob:none", "--", location.git, directory]
+        result = git.call(clone)
+        if not result.ok:
+            raise TemplateError(
+                f"cannot clone template {location}: {result.reason}",
+                fix="check that the template is reachable from here",
+            )
+        return _read(Path(directory), ref, paths, location, fix)
+
+
+def _read(
+    repository: Path, ref: str, paths: list[str], location: TemplateLocation, fix: str
+) -> dict[str, str | None]:
+    if git.commit_of(repository, ref) is None:
+        raise TemplateError(f"template {location} has no version {ref!r}", fix=fix)
+    return {path: git.file_at(repository, ref, path) for path in paths}

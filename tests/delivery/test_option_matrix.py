@@ -297,11 +297,15 @@ def test_serving_answer_leaves_the_infrastructure_unchanged(
 
 
 @pytest.fixture(scope="session")
-def fastapi_aws_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A `serving=fastapi, cloud=aws` project created and set up by `tesler new`."""
+def fastapi_aws_project(served_template: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A `serving=fastapi, cloud=aws` project created and set up by `tesler new`.
+
+    From the template served over HTTP, as from a forge: the template workflow's check
+    (`make template-check`, tesler run with uvx from `_src_path`) then reaches it by URL.
+    """
     destination = tmp_path_factory.mktemp("fastapi-aws") / "project"
     code = tesler(
-        "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
+        "new", str(destination), "--template", served_template, "--vcs-ref", "HEAD",
         "--defaults", "--data", "serving=fastapi", "--data", "cloud=aws",
     )  # fmt: skip
     assert code == 0, f"tesler new (fastapi, aws) exited {code}"

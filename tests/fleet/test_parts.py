@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from tesler.answers_file import inspect as parse_answers
 from tesler.fleet import render, yaml_lines
-from tesler.fleet.answers import parse_answers
 from tesler.fleet.errors import ShardError
 from tesler.fleet.quality import figures, metric_paths
 from tesler.fleet.remote import _read_from_clone, list_heads, read_files

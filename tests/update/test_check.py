@@ -172,6 +172,7 @@ def test_behind_check_does_not_import_copier_and_is_fast(make_project: MakeProje
     assert float(seconds) < 1.0
 
 
+@pytest.mark.usefixtures("default_template")
 def test_schema_output_validates_default_answers_and_rejects_bad_ones(
     make_project: MakeProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

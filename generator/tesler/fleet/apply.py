@@ -26,7 +26,7 @@ from tesler.fleet.push.github import TOKEN_VARIABLES
 from tesler.fleet.report import ApplyReport, ApplyRow, PlanReport, PlanRow
 from tesler.fleet.scratch import scratch_root
 from tesler.fleet.state import record
-from tesler.fleet.worker import Job, adopt_parent, run_job
+from tesler.fleet.worker import COPIER_CACHE_ROOT, Job, adopt_parent, run_job
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,6 +45,7 @@ class _Rollout:
     token: str | None
     verify: bool
     on_done: Callable[[ApplyRow], None]
+    draft_conflicts: bool = False
 
     def job(self, row: PlanRow, repository: Repository) -> Job:
         return Job(
@@ -64,6 +65,7 @@ class _Rollout:
             verify=self.verify,
             push=self.push,
             token=self.token,
+            draft_conflicts=self.draft_conflicts,
         )
 
 
@@ -77,10 +79,13 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
     state_file: Path | None = None,
     on_plan: Callable[[PlanReport], None] = lambda _: None,
     on_done: Callable[[ApplyRow], None] = lambda _: None,
+    draft_conflicts: bool = False,
 ) -> ApplyReport:
     """Bring every selected repository to its target on an update branch; record the results.
 
-    Holds the fleet's lock throughout: a second apply of the same fleet refuses to start.
+    `draft_conflicts` pushes a conflicted update too and opens a draft pull request showing
+    its conflicts (github backend only); the repository still counts as a conflict. Holds the
+    fleet's lock throughout: a second apply of the same fleet refuses to start.
     """
     with fleet_lock(state_file or loaded.state_file, loaded.path):
         return _apply_locked(
@@ -92,6 +97,7 @@ def apply_fleet(  # noqa: PLR0913  (one keyword per documented option)
             state_file=state_file,
             on_plan=on_plan,
             on_done=on_done,
+            draft_conflicts=draft_conflicts,
         )
 
 
@@ -105,10 +111,17 @@ def _apply_locked(  # noqa: PLR0913  (apply_fleet's keywords)
     state_file: Path | None,
     on_plan: Callable[[PlanReport], None],
     on_done: Callable[[ApplyRow], None],
+    draft_conflicts: bool,
 ) -> ApplyReport:
     settings = loaded.manifest.settings
     push = push or settings.push
-    rollout = _Rollout(loaded, push, _token(push), verify, on_done)
+    if draft_conflicts and push.backend != "github":
+        raise FleetError(
+            f"--draft-conflicts opens draft pull requests: the {push.backend} push backend "
+            "opens none",
+            fix="pass --push github (or set settings.push.backend: github)",
+        )
+    rollout = _Rollout(loaded, push, _token(push), verify, on_done, draft_conflicts)
     plan = plan_fleet(loaded, shard=shard)
     on_plan(plan)
     rows: list[ApplyRow] = []
@@ -121,7 +134,9 @@ def _apply_locked(  # noqa: PLR0913  (apply_fleet's keywords)
                 rows += _report_each([_skipped(row, failed_wave) for row in planned], on_done)
                 continue
             if pool is None and any(row.action == "update" for row in planned):
-                pool = stack.enter_context(_pool(jobs or settings.jobs, _scratch(stack, settings)))
+                scratch = _scratch(stack, settings)
+                cache = stack.enter_context(tempfile.TemporaryDirectory(dir=scratch))
+                pool = stack.enter_context(_pool(jobs or settings.jobs, scratch, Path(cache)))
             done = _run_wave(rollout, planned, pool)
             rows += done
             if settings.stop_on_wave_failure and any(row.outcome in FAILURES for row in done):
@@ -221,10 +236,10 @@ def _scratch(stack: ExitStack, settings: Settings) -> Path | None:
     return directory
 
 
-def _pool(jobs: int, scratch: Path | None) -> ProcessPoolExecutor:
+def _pool(jobs: int, scratch: Path | None, copier_cache: Path) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
-    environ = dict(os.environ)
+    environ = {**os.environ, COPIER_CACHE_ROOT: str(copier_cache)}
     if scratch is not None:
         environ["TMPDIR"] = str(scratch)
     return ProcessPoolExecutor(

@@ -98,6 +98,14 @@ def apply(  # noqa: PLR0913  (one parameter per documented option)
     verify: Annotated[
         bool, typer.Option("--verify", help="Run `make check` on each update before pushing.")
     ] = False,
+    draft_conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--draft-conflicts",
+            help="Push conflicted updates too, each with a draft pull request listing its "
+            "conflicts (github backend); they still exit 3.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Update each repository on a branch in a temporary clone and push it. Exit 3 on conflicts."""
@@ -131,6 +139,7 @@ def apply(  # noqa: PLR0913  (one parameter per documented option)
             state_file=state,
             on_plan=planned,
             on_done=done,
+            draft_conflicts=draft_conflicts,
         )
     _emit(report, Format.json if as_json else output_format, output)
     raise typer.Exit(int(apply_exit_code(report)))

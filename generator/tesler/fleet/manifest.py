@@ -10,8 +10,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from pydantic import (
@@ -31,6 +30,10 @@ from tesler import safe_yaml
 from tesler.fleet import same_remote, yaml_lines
 from tesler.fleet.errors import ManifestError
 from tesler.fleet.push.github import api_url_problem
+from tesler.locations import parse as parse_location
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DEFAULT_STATE_FILE = ".tesler-fleet-state.json"
 _FIX = "correct the manifest; every key is described in docs/fleet.md"
@@ -124,11 +127,10 @@ class LoadedManifest:
 
     @property
     def template(self) -> str:
-        """The template source: a URL as written, a local path made absolute."""
-        source = self.manifest.template
-        if "://" in source or source.startswith("git@"):
-            return source
-        return str((self.path.parent / Path(source).expanduser()).resolve())
+        """The template source: a URL as written, a local path made absolute (from this file)."""
+        return parse_location(
+            self.manifest.template, what="`template:` in the manifest", base=self.path.parent
+        ).renderable
 
     @property
     def state_file(self) -> Path:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from tesler.answers_file import ANSWERS_FILE, inspect
 from tesler.exit_codes import ExitCode
-from tesler.fleet.answers import parse_answers
 from tesler.fleet.errors import RemoteError
 from tesler.fleet.remote import list_heads, read_files
 from tesler.fleet.report import PlanReport, PlanRow
 from tesler.fleet.template_index import TemplateIndex, open_template
-from tesler.project_setup import ANSWERS_FILE
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -93,7 +92,7 @@ def _decide(
     )
     if text is None:
         raise _Blocked(row, f"no {ANSWERS_FILE} on {row.branch}: not made from the template")
-    recorded = parse_answers(text)
+    recorded = inspect(text)
     row = row.model_copy(update={"current": recorded.version})
     if recorded.problem is not None or recorded.version is None:
         raise _Blocked(row, recorded.problem or "invalid answers file")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from tesler.fleet.answers import parse_answers
+from tesler.answers_file import ANSWERS_FILE, inspect
 from tesler.fleet.errors import RemoteError
 from tesler.fleet.plan import DEFAULT_READ_JOBS, plan_fleet
 from tesler.fleet.quality import DVC_FILE, coverage_floor, figures, metric_paths
 from tesler.fleet.remote import read_files
 from tesler.fleet.report import PlanRow, StatusReport, StatusRow
 from tesler.fleet.state import FleetState, load_state
-from tesler.project_setup import ANSWERS_FILE
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,7 +56,7 @@ def _status_row(row: PlanRow, state: FleetState) -> StatusRow:
         return status
     try:
         first = read_files(row.remote, row.branch, [ANSWERS_FILE, DVC_FILE])
-        answers = parse_answers(first[ANSWERS_FILE] or "").answers
+        answers = inspect(first[ANSWERS_FILE] or "").answers
         found = figures(read_files(row.remote, row.branch, metric_paths(first[DVC_FILE])))
     except RemoteError as error:
         return status.model_copy(update={"problem": error.message})

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.version import InvalidVersion, Version
-
+from tesler import git
 from tesler.errors import TemplateError
-from tesler.process import git_output, run
+from tesler.locations import parse as parse_location
+from tesler.versions import is_release
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,15 +34,6 @@ class Target:
     ref: str
     commit: str
     version: str
-
-
-def is_release(tag: str) -> bool:
-    """True for tags Copier treats as versions (PEP 440, optional leading `v`)."""
-    try:
-        Version(tag)
-    except InvalidVersion:
-        return False
-    return True
 
 
 class TemplateIndex:
@@ -60,58 +51,74 @@ class TemplateIndex:
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        value = git_output(list(args), self.git_dir)
+        value = git.query(list(args), self.git_dir)
         with self._lock:
             self._cache[key] = value
         return value
 
     def resolve(self, ref: str) -> Target | None:
         """The commit and recorded version of a tag, branch, HEAD or commit; None if unknown."""
-        commit = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if not git.is_plain_ref(ref):
+            return None
+        commit = self._git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+        )
         if not commit:
             return None
-        version = self._git("describe", "--tags", "--always", commit) or commit
+        version = self._git("describe", "--tags", "--always", "--end-of-options", commit) or commit
         return Target(ref=ref, commit=commit, version=version)
 
     def commit_of(self, version: str) -> str | None:
         """The commit a recorded `_commit` value names, or None if the template lacks it."""
         described = _DESCRIBED.match(version)
         name = described["sha"] if described else version
-        return self._git("rev-parse", "--verify", "--quiet", f"{name}^{{commit}}")
+        if not git.is_plain_ref(name):
+            return None
+        return self._git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{name}^{{commit}}"
+        )
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """True when commit `older` is in the history of commit `newer`."""
-        key = ("merge-base", "--is-ancestor", older, newer)
+        key = ("merge-base", "--is-ancestor", "--end-of-options", older, newer)
         with self._lock:
             if key in self._cache:
                 return self._cache[key] is not None
-        value = git_output(list(key), self.git_dir)
+        value = git.query(list(key), self.git_dir)
         with self._lock:
             self._cache[key] = value
         return value is not None
 
     def releases_between(self, current: str, target: str) -> int:
         """How many release tags `target` has that `current` does not (commits)."""
-        listed = self._git("tag", "--merged", target, "--no-merged", current) or ""
+        listed = self._git("tag", f"--merged={target}", f"--no-merged={current}") or ""
         return sum(1 for tag in listed.split() if is_release(tag))
 
 
 @contextmanager
 def open_template(source: str) -> Iterator[TemplateIndex]:
     """Index a local template checkout in place, or a bare partial clone of a remote one."""
-    local = Path(source)
-    if "://" not in source and not source.startswith("git@"):
-        if git_output(["rev-parse", "--git-dir"], local) is None:
+    location = parse_location(source, what="`template:` in the manifest")
+    if location.local_dir is not None and "://" not in location.git:
+        if git.query(["rev-parse", "--git-dir"], location.local_dir) is None:
             raise TemplateError(
                 f"template {source} is not a git repository, so it has no versions",
                 fix="point `template:` in the manifest at a git clone or URL of the template",
             )
-        yield TemplateIndex(local, source)
+        yield TemplateIndex(location.local_dir, source)
         return
     scratch = Path(tempfile.mkdtemp(prefix="tesler-template-"))
     try:
-        run(
-            ["git", "clone", "--bare", "--quiet", "--filter=blob:none", source, str(scratch / "t")],
+        git.run(
+            [
+                "clone",
+                "--bare",
+                "--quiet",
+                "--filter=blob:none",
+                "--",
+                location.git,
+                str(scratch / "t"),
+            ],
             scratch,
             step="read the template's history",
             fix=f"check that the template URL {source} is reachable",

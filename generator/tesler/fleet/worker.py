@@ -15,15 +15,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tesler import isolation
+from tesler import git, isolation
+from tesler.answers_file import ANSWERS_FILE, inspect
 from tesler.errors import TeslerError
-from tesler.fleet.answers import parse_answers
+from tesler.fleet import pull_request
 from tesler.fleet.errors import FleetError
 from tesler.fleet.push import PushRequest, backend_for
-from tesler.fleet.remote import list_heads
+from tesler.fleet.remote import checked_branch, checked_remote, list_heads
 from tesler.fleet.report import ApplyRow, ConflictRow
-from tesler.process import git, git_output, run
-from tesler.project_setup import ANSWERS_FILE
+from tesler.process import run
+from tesler.update import CONFLICTS_HEADER
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from tesler.update import UpdateResult
 
 _REMOTE_UPDATE = "refs/tesler/remote-update"
+# Set by apply: the directory under which each worker keeps its own Copier mirror cache.
+COPIER_CACHE_ROOT = "TESLER_COPIER_CACHE_ROOT"
 _IDENTITY = {"user.name": "tesler fleet", "user.email": "tesler-fleet@localhost"}
 
 
@@ -55,6 +58,7 @@ class Job:
     verify: bool
     push: PushConfig
     token: str | None
+    draft_conflicts: bool = False
 
 
 def adopt_parent(environ: dict[str, str], cwd: str) -> None:
@@ -65,6 +69,12 @@ def adopt_parent(environ: dict[str, str], cwd: str) -> None:
     os.environ.clear()
     os.environ.update(environ)
     tempfile.tempdir = environ.get("TMPDIR")
+    cache_root = environ.get(COPIER_CACHE_ROOT)
+    if cache_root:
+        # Copier keeps one git mirror per remote template and refreshes it on every render;
+        # two workers refreshing one mirror break each other's worktrees (seen here: "bad
+        # object worktrees/copier._vcs.clone.*"), so each worker keeps its own.
+        os.environ["COPIER_CACHE_DIR"] = str(Path(cache_root) / str(os.getpid()))
     os.chdir(cwd)
 
 
@@ -98,14 +108,15 @@ def _row(job: Job, outcome: str, **fields: object) -> ApplyRow:
 
 
 def _apply(job: Job, clone: Path) -> ApplyRow:
-    git(
+    git.run(
         [
             "clone",
             "--quiet",
             "--no-tags",
             "--single-branch",
-            f"--branch={job.branch}",
-            job.remote,
+            f"--branch={checked_branch(job.branch)}",
+            "--",
+            checked_remote(job.remote),
             str(clone),
         ],
         clone.parent,
@@ -113,14 +124,15 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
         fix="check the remote URL and branch in the manifest",
     )
     for key, value in _IDENTITY.items():
-        if not git_output(["config", key], clone):
-            git(["config", key, value], clone)
+        if not git.query(["config", key], clone):
+            git.run(["config", key, value], clone)
     if job.update_branch_commit is not None:
-        git(
+        git.run(
             [
                 "fetch",
                 "--quiet",
                 "--no-tags",
+                "--",
                 job.remote,
                 f"+refs/heads/{job.update_branch}:{_REMOTE_UPDATE}",
             ],
@@ -137,20 +149,16 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
         data=job.data,
         branch_prefix=job.branch_prefix,
         trust=job.trust_migrations,
+        keep_conflict_branch=job.draft_conflicts,
     )
-    if result.status == "conflict":
-        return _row(
-            job,
-            "conflict",
-            to_version=result.to_version,
-            conflicts=[
-                ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts
-            ],
-            message=f"{len(result.conflicts)} conflict(s): {_paths(result)}",
-        )
-    if result.status != "updated" or result.commit is None or result.branch is None:
+    conflicted = result.status == "conflict"
+    if conflicted and result.commit is None:
+        return _row(job, "conflict", to_version=result.to_version, **_conflict_fields(result))
+    if not conflicted and result.status != "updated":
         return _row(job, "up-to-date", to_version=result.to_version)
-    if job.verify:
+    if result.commit is None or result.branch is None:
+        return _row(job, "failed", message=f"the update ended {result.status} without a commit")
+    if job.verify and not conflicted:
         _verify(clone, result.commit)
     job = _with_result(job, result)
     commit = result.commit
@@ -158,7 +166,14 @@ def _apply(job: Job, clone: Path) -> ApplyRow:
     if remote is not None and _tree(clone, commit) == _tree(clone, remote):
         commit = remote  # the remote already holds this content: keep its commit, push nothing
     outcome = "unchanged" if commit == job.update_branch_commit else "updated"
-    return _publish(job, clone, commit, outcome, result=result)
+    return _publish(job, clone, commit, "conflict" if conflicted else outcome, result=result)
+
+
+def _conflict_fields(result: UpdateResult) -> dict[str, object]:
+    return {
+        "conflicts": [ConflictRow(path=c.path, kind=c.kind, hunk=c.hunk) for c in result.conflicts],
+        "message": f"{len(result.conflicts)} conflict(s): {', '.join(result.conflicted_paths)}",
+    }
 
 
 def _already_applied(job: Job, clone: Path) -> bool:
@@ -167,10 +182,13 @@ def _already_applied(job: Job, clone: Path) -> bool:
     Those inputs determine the update, so re-running it would change nothing; commits a
     person added on top of the branch (conflict fixes, say) are kept, not overwritten.
     """
-    if git_output(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
+    if git.query(["merge-base", "--is-ancestor", "HEAD", _REMOTE_UPDATE], clone) is None:
         return False
-    text = git_output(["show", f"{_REMOTE_UPDATE}:{ANSWERS_FILE}"], clone)
-    recorded = parse_answers(text or "")
+    message = git.query(["log", "-1", "--format=%B", _REMOTE_UPDATE], clone) or ""
+    if CONFLICTS_HEADER in message:
+        return False  # a draft of a conflicted update: the conflicts may be gone now
+    text = git.file_at(clone, _REMOTE_UPDATE, ANSWERS_FILE)
+    recorded = inspect(text or "")
     if recorded.version is None or recorded.version != job.to_version:
         return False
     return all(recorded.answers.get(key) == value for key, value in job.data.items())
@@ -182,7 +200,7 @@ def _refuse_foreign_commits(job: Job, clone: Path) -> None:
     Commits someone added on top (a conflict resolution, a fix) would be lost by the
     replacement, so the repository fails with the branch left as it is.
     """
-    own = git(["rev-list", "--count", f"HEAD..{_REMOTE_UPDATE}"], clone).strip()
+    own = git.run(["rev-list", "--count", f"HEAD..{_REMOTE_UPDATE}"], clone).strip()
     if own != "1":
         raise FleetError(
             f"{job.update_branch} on the remote is outdated and has {own} commits of its own, "
@@ -205,11 +223,7 @@ def _verify(clone: Path, commit: str) -> None:
 
 def _tree(clone: Path, commit: str) -> str | None:
     """The tree of `commit`, if the clone has it (a remote branch is fetched only when known)."""
-    return git_output(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], clone)
-
-
-def _paths(result: UpdateResult) -> str:
-    return ", ".join(sorted({conflict.path for conflict in result.conflicts}))
+    return git.query(["rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}"], clone)
 
 
 def _with_result(job: Job, result: UpdateResult) -> Job:
@@ -230,7 +244,7 @@ def _with_result(job: Job, result: UpdateResult) -> Job:
 def _publish(
     job: Job, clone: Path, commit: str, outcome: str, result: UpdateResult | None = None
 ) -> ApplyRow:
-    changed = "\n".join(f"- `{path}`" for path in (result.changed_files if result else ()))
+    conflicted = outcome == "conflict"
     request = PushRequest(
         clone=clone,
         remote=job.remote,
@@ -240,10 +254,10 @@ def _publish(
         branch=job.update_branch,
         commit=commit,
         remote_commit=job.update_branch_commit,
-        title=f"Update template from {job.from_version} to {job.to_version}",
-        body=f"Template update by `tesler fleet apply`.\n\nChanged files:\n{changed}\n"
-        if changed
-        else "Template update by `tesler fleet apply`.\n",
+        title=f"Update template from {job.from_version} to {job.to_version}"
+        + (" (conflicts to resolve)" if conflicted else ""),
+        body=pull_request.body(result),
+        draft=conflicted,
     )
     published = backend_for(job.push, token=job.token).publish(request)
     return _row(
@@ -254,4 +268,5 @@ def _publish(
         pushed=published.pushed,
         pull_request=published.pull_request,
         verified=True if job.verify and outcome == "updated" else None,
+        **(_conflict_fields(result) if conflicted and result is not None else {}),
     )

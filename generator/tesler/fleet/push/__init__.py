@@ -29,6 +29,7 @@ class PushRequest:
     remote_commit: str | None
     title: str
     body: str
+    draft: bool = False  # a pull request opened for review later (a conflicted update)
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,7 @@ class GithubBackend:
                 "head": request.branch,
                 "base": request.base_branch,
                 "body": request.body,
+                "draft": request.draft,
             },
         )
         url = created.get("html_url") if isinstance(created, dict) else None
@@ -143,7 +144,7 @@ class GithubBackend:
                 "(a token allowed to push and to open pull requests)",
             )
 
-    def _call(self, method: str, path: str, payload: dict[str, str] | None = None) -> object:
+    def _call(self, method: str, path: str, payload: dict[str, str | bool] | None = None) -> object:
         request = urllib.request.Request(  # noqa: S310  (the URL is the configured API base)
             f"{self.api_url}{path}",
             data=json.dumps(payload).encode() if payload is not None else None,

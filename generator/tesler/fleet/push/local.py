@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tesler import git
 from tesler.fleet.push import Published
-from tesler.process import git
+from tesler.fleet.remote import checked_remote
 
 if TYPE_CHECKING:
     from tesler.fleet.push import PushRequest
@@ -20,13 +21,14 @@ def push_branch(request: PushRequest) -> bool:
     if request.remote_commit == request.commit:
         return False
     ref = f"refs/heads/{request.branch}"
-    git(
+    git.run(
         [
             "push",
             "--quiet",
             "--no-verify",
             f"--force-with-lease={ref}:{request.remote_commit or ''}",
-            request.remote,
+            "--",
+            checked_remote(request.remote),
             f"{request.commit}:{ref}",
         ],
         request.clone,

@@ -1,0 +1,1 @@
+"""Helpers the tests share: a git smart-HTTP server."""

@@ -1,0 +1,1 @@
+"""Tests over real git transport: a template served over smart HTTP."""
