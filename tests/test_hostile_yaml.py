@@ -63,8 +63,8 @@ def test_an_alias_bomb_in_a_projects_answers_file_is_refused_by_check(tmp_path: 
     assert completed.returncode == 1, completed.stderr
     message = " ".join(completed.stderr.split())
     assert ".copier-answers.yml" in message
-    assert f"line {BOMB_LINE}" in message
-    assert "alias bomb" in message
+    # Copier never writes aliases: the first one refuses the file before anything expands.
+    assert "YAML aliases are not allowed (line 2)" in message
     assert "Traceback" not in completed.stderr
 
 
