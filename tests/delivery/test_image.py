@@ -127,10 +127,10 @@ def fastapi_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactor
     return destination
 
 
-def build_image(store: ImageStore, project: Path, work: Path) -> BuiltImage:
-    """`make image-model MODEL_FILE=...` then `make image`, with podman standing in for docker."""
+def build_image(store: ImageStore, project: Path, work: Path, *model: str) -> BuiltImage:
+    """`make image-model [MODEL_FILE=...]` then `make image`, with podman standing in for docker."""
     ensure_base_images(store, BaseImages.named_in(project / "Dockerfile"), work)
-    exported = run_in(project, "make", "image-model", "MODEL_FILE=models/model.skops")
+    exported = run_in(project, "make", "image-model", *model)
     assert exported.returncode == 0, exported.stdout + exported.stderr
     shim = work / "bin"
     shim.mkdir(parents=True)
@@ -161,8 +161,13 @@ def batch_image(
     classification_project: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[BuiltImage]:
-    """The image of the default project (serving=batch). `make image-model` writes build/ only."""
-    image = build_image(image_store, classification_project, tmp_path_factory.mktemp("batch"))
+    """The image of the default project (serving=batch), shipping its workspace's model file.
+
+    The project is shared with other tests: `make image-model` writes build/ only (ignored).
+    """
+    work = tmp_path_factory.mktemp("batch")
+    model = "MODEL_FILE=models/model.skops"
+    image = build_image(image_store, classification_project, work, model)
     yield image
     remove_image(image_store, image)
 
@@ -171,7 +176,13 @@ def batch_image(
 def fastapi_image(
     image_store: ImageStore, fastapi_project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[BuiltImage]:
-    """The image of the serving=fastapi project."""
+    """The image of the serving=fastapi project, on the release path: the model in prod.
+
+    `make release-model` registers the model and assigns it to prod (the registry's git tags,
+    on HEAD); `make image-model` then exports prod's verified file.
+    """
+    released = run_in(fastapi_project, "make", "release-model")
+    assert released.returncode == 0, released.stdout + released.stderr
     image = build_image(image_store, fastapi_project, tmp_path_factory.mktemp("fastapi"))
     yield image
     remove_image(image_store, image)
@@ -388,10 +399,11 @@ def test_the_image_runs_as_user_10001_with_no_dev_tool_or_source(
     image: BuiltImage = request.getfixturevalue(f"{serving_answer}_image")
     assert image.config["User"] == f"{APP_USER}:{APP_USER}"
     labels = image.config["Labels"]
-    assert (
-        labels["org.opencontainers.image.revision"]
-        == git(image.project, "rev-parse", "HEAD").strip()
-    )
+    head = git(image.project, "rev-parse", "HEAD").strip()
+    assert labels["org.opencontainers.image.revision"] == head
+    # No release tag v* yet: the version is the commit, whatever tags the model registry made.
+    short = git(image.project, "rev-parse", "--short", "HEAD").strip()
+    assert labels["org.opencontainers.image.version"] == short
     with image_store.container(image.name) as container:
         uid = image_store.run("buildah", "run", container, "--", "id", "-u").stdout.strip()
         probe = image_store.run(
