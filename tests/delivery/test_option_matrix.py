@@ -21,18 +21,14 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tesler.process import project_env
 from tesler.workflow_runner import RunReport, run_workflows
 from tesler.workflows.execute import Status
 from tests.conftest import git, run_in, tesler
@@ -432,98 +428,6 @@ def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
     repro = run_in(fastapi_aws_project, "make", "repro")
     assert repro.returncode == 0, repro.stdout + repro.stderr
     assert "Running stage" not in repro.stdout
-
-
-def build_context(project: Path, destination: Path) -> Path:
-    """Copy what `.dockerignore` lets through (its allow-list) into `destination`."""
-    allowed = [
-        line[1:].rstrip("/")
-        for line in (project / ".dockerignore").read_text().splitlines()
-        if line.startswith("!")
-    ]
-    for name in allowed:
-        source = project / name
-        assert source.exists(), f".dockerignore allows {name}, which the project lacks"
-        if source.is_dir():
-            shutil.copytree(
-                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
-            )
-        else:
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
-
-
-@pytest.mark.slow
-def test_the_images_runtime_environment_serves_the_model_without_dev_tools_or_sources(
-    fastapi_aws_project: Path, tmp_path: Path
-) -> None:
-    # No Docker engine here: run the Dockerfile's two `uv sync` steps on the build context
-    # (.dockerignore's allow-list), then serve from that environment in a directory holding
-    # only what the final stage copies: params.yaml and the model.
-    project = fastapi_aws_project
-    assert run_in(project, "make", "image-model", "MODEL_FILE=models/model.skops").returncode == 0
-    context = build_context(project, tmp_path / "context")
-    venv = tmp_path / "opt-venv"
-    env = {**project_env(), "UV_PROJECT_ENVIRONMENT": str(venv), "UV_COMPILE_BYTECODE": "1"}
-    for extra in ("--no-install-project", "--no-editable"):
-        command = ["uv", "sync", "--frozen", "--no-dev", extra]
-        completed = subprocess.run(
-            command, cwd=context, env=env, capture_output=True, text=True, check=False
-        )
-        assert completed.returncode == 0, completed.stderr
-    installed = {path.name for path in (venv / "bin").iterdir()}
-    assert {"uvicorn", "ml_project"} <= installed
-    assert not {"pytest", "ruff", "mypy", "dvc", "uv"} & installed
-    app = tmp_path / "app"
-    (app / "models").mkdir(parents=True)
-    shutil.copy2(project / "params.yaml", app / "params.yaml")
-    shutil.copy2(context / "build" / "model.skops", app / "models" / "model.skops")
-    port = free_port()
-    server = subprocess.Popen(  # the Dockerfile's CMD, on a loopback port
-        [
-            str(venv / "bin" / "uvicorn"),
-            "ml_project.api:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=app,
-        env={
-            "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
-            "MODEL_PATH": str(app / "models" / "model.skops"),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        health = poll_health(f"http://127.0.0.1:{port}/health", seconds=60)
-    finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=30)
-    assert health.get("status") == "ok", errors[-2000:]
-    assert str(health["model_version"]).startswith("sha256:")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def poll_health(url: str, *, seconds: float) -> dict[str, Any]:
-    """GET `url` until it answers 200 (at most `seconds`), or return an empty dict."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                loaded: dict[str, Any] = json.loads(response.read())
-                return loaded
-        except OSError:
-            time.sleep(0.5)
-    return {}
 
 
 @pytest.mark.slow
