@@ -16,7 +16,8 @@ import pytest
 
 from tests.conftest import git, tesler
 
-README = "template/README.md.jinja"
+# A template-owned file: the generated README is the team's, which updates never touch.
+README = "template/docs/runbook.md.jinja"
 FLEET_SECTION = "\n## Fleet\n\nfleet line one\nfleet line two\nfleet line three\n"
 IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@t")
 # A string metric with markup: every rendering must show it as text, never as markup.
@@ -31,7 +32,7 @@ def commit_all(repo: Path, message: str) -> str:
 
 @pytest.fixture(scope="session")
 def template_history(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template with releases v0.1.0 and v0.2.0 (README line changed) and one more commit."""
+    """The template with releases v0.1.0 and v0.2.0 (a runbook line changed) and one more commit."""
     history = tmp_path_factory.mktemp("history") / "template"
     git(template_repo.parent, "clone", "--quiet", str(template_repo), str(history))
     readme = history / README
@@ -76,7 +77,7 @@ def sources(template_history: Path, tmp_path_factory: pytest.TempPathFactory) ->
     commit_all(made["clean"], "metrics of the first model")
     (made["edited"] / "NOTES.md").write_text("team notes\n", encoding="utf-8")
     commit_all(made["edited"], "a harmless local edit")
-    readme = made["conflicted"] / "README.md"
+    readme = made["conflicted"] / "docs" / "runbook.md"
     text = readme.read_text(encoding="utf-8")
     readme.write_text(text.replace("fleet line two", "fleet line two, edited locally"))
     commit_all(made["conflicted"], "edit the line the template changes")

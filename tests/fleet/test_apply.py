@@ -40,7 +40,7 @@ def test_apply_exits_3_and_lists_the_conflict(
     assert conflicted["outcome"] == "conflict"
     conflicts = conflicted["conflicts"]
     assert isinstance(conflicts, list)
-    assert [c["path"] for c in conflicts] == ["README.md"]
+    assert [c["path"] for c in conflicts] == ["docs/runbook.md"]
     assert "fleet line two" in conflicts[0]["hunk"]
 
 
@@ -61,7 +61,7 @@ def test_apply_pushes_update_branches_and_others_keep_going(
         heads = fleet.heads(name)
         assert heads["main"] == before[f"{name}:refs/heads/main"]  # the base is untouched
         assert heads[BRANCH] == rows[name]["commit"]
-        assert "fleet line two, revised in v0.2.0" in fleet.show(name, f"{BRANCH}:README.md")
+        assert "fleet line two, revised in v0.2.0" in fleet.show(name, f"{BRANCH}:docs/runbook.md")
         assert "_commit: v0.2.0" in fleet.show(name, f"{BRANCH}:.copier-answers.yml")
     notes = fleet.show("edited", f"{BRANCH}:NOTES.md")
     assert notes == "team notes\n"  # the local edit survives the update

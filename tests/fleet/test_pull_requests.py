@@ -68,7 +68,7 @@ def test_the_pull_request_says_what_changed_and_what_to_run_after_merging(
     assert rows["conflicted"]["pull_request"] is None
     assert BRANCH not in fresh_fleet.heads("conflicted")
     body = str(_created(fake_github)["clean"]["body"])
-    assert "- `README.md`" in body
+    assert "- `docs/runbook.md`" in body
     assert "### What changed (template CHANGELOG)" in body
     assert "#### [0.2.0]" in body
     assert "make setup" in body
@@ -85,12 +85,12 @@ def test_draft_conflicts_pushes_the_conflicted_update_with_a_draft_listing_them(
     assert conflicted["outcome"] == "conflict"
     assert conflicted["pull_request"] == "https://github.example/acme/conflicted/pull/1"
     assert conflicted["branch"] == BRANCH
-    assert "<<<<<<< before updating" in fresh_fleet.show("conflicted", f"{BRANCH}:README.md")
+    assert "<<<<<<< before updating" in fresh_fleet.show("conflicted", f"{BRANCH}:docs/runbook.md")
     created = _created(fake_github)["conflicted"]
     assert created["draft"] is True
     assert str(created["title"]).endswith("(conflicts to resolve)")
     body = str(created["body"])
-    assert "| `README.md` | marker |" in body
+    assert "| `docs/runbook.md` | marker |" in body
     assert "fleet line two, edited locally" in body  # the hunk
 
     refs = fresh_fleet.all_refs()

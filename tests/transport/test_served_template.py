@@ -127,7 +127,7 @@ def test_plain_copier_copies_and_updates_from_the_served_template(
     updated = _copier("update", "--defaults", "--vcs-ref", "v0.2.0", cwd=project)
     assert updated.returncode == 0, updated.stderr
     assert _answers(project)["_commit"] == "v0.2.0"
-    assert V2_SECTION.strip() in (project / "README.md").read_text(encoding="utf-8")
+    assert V2_SECTION.strip() in (project / "docs" / "runbook.md").read_text(encoding="utf-8")
 
 
 def test_check_and_update_read_the_served_template(

@@ -1,8 +1,8 @@
 """Fixtures for update/check/adopt: a template with two releases and projects made from it.
 
 The template is the tesler snapshot tagged v0.1.0, plus one commit that appends a
-section to the generated README, tagged v0.2.0. Projects are rendered with `--no-setup`
-and committed, which is all Copier's update needs.
+section to the generated runbook (docs/runbook.md, a template-owned file), tagged v0.2.0.
+Projects are rendered with `--no-setup` and committed, which is all Copier's update needs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from tests.conftest import git, tesler
 if TYPE_CHECKING:
     from pathlib import Path
 
-README = "template/README.md.jinja"
+# A template-owned file: the generated README is the team's, which updates never touch.
+README = "template/docs/runbook.md.jinja"
 V2_SECTION = "\n## Template news\n\nThis section arrived with v0.2.0.\n"
 LOCAL_SECTION = "\n## Our news\n\nA line the team wrote itself.\n"
 IDENTITY = ("-c", "user.name=tester", "-c", "user.email=tester@example.com")
@@ -36,7 +37,7 @@ def release_template(source: Path, destination: Path) -> Path:
     git(destination, "tag", "v0.1.0")
     readme = destination / README
     readme.write_text(readme.read_text(encoding="utf-8") + V2_SECTION, encoding="utf-8")
-    commit(destination, "README: template news section")
+    commit(destination, "runbook: template news section")
     git(destination, "tag", "v0.2.0")
     return destination
 

@@ -35,10 +35,10 @@ def test_clean_update_commits_one_commit_on_a_branch_and_leaves_the_checkout_unt
     assert branch_state[:2] == before[:2]
     assert branch_state[3] == before[3] == ""
     assert "template-update/v0.2.0" in branch_state[2]
-    assert (project / "README.md").read_text() == git(project, "show", "HEAD:README.md")
+    assert (project / "docs/runbook.md").read_text() == git(project, "show", "HEAD:docs/runbook.md")
     log = git(project, "log", "--format=%s", f"{head}..template-update/v0.2.0").splitlines()
     assert log == ["Update template from v0.1.0 to v0.2.0"]
-    updated_readme = git(project, "show", "template-update/v0.2.0:README.md")
+    updated_readme = git(project, "show", "template-update/v0.2.0:docs/runbook.md")
     assert V2_SECTION.strip() in updated_readme
     answers = git(project, "show", "template-update/v0.2.0:.copier-answers.yml")
     assert "_commit: v0.2.0" in answers
@@ -52,7 +52,7 @@ def test_update_keeps_a_non_conflicting_local_edit(make_project: MakeProject) ->
     result = update_project(project)
 
     assert result.status == "updated"
-    assert result.changed_files == (".copier-answers.yml", "README.md")
+    assert result.changed_files == (".copier-answers.yml", "docs/runbook.md")
     assert git(project, "show", "template-update/v0.2.0:NOTES.md") == "ours\n"
 
 
@@ -60,7 +60,7 @@ def test_dirty_tree_is_refused_naming_the_files(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project("v0.1.0")
-    (project / "README.md").write_text("edited, not committed\n")
+    (project / "docs/runbook.md").write_text("edited, not committed\n")
     (project / "scratch.txt").write_text("untracked\n")
     before = snapshot_state(project)
 
@@ -68,7 +68,7 @@ def test_dirty_tree_is_refused_naming_the_files(
 
     stderr = " ".join(capsys.readouterr().err.split())
     assert code == 1
-    assert "README.md" in stderr
+    assert "docs/runbook.md" in stderr
     assert "scratch.txt" in stderr
     assert "fix:" in stderr
     assert snapshot_state(project) == before
@@ -78,7 +78,7 @@ def test_conflicting_local_edit_exits_3_with_a_json_report_and_leaves_no_branch(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project("v0.1.0")
-    readme = project / "README.md"
+    readme = project / "docs/runbook.md"
     readme.write_text(readme.read_text() + LOCAL_SECTION)
     commit(project, "our news")
     before = snapshot_state(project)
@@ -93,7 +93,7 @@ def test_conflicting_local_edit_exits_3_with_a_json_report_and_leaves_no_branch(
     assert report["from_version"] == "v0.1.0"
     assert report["to_version"] == "v0.2.0"
     [conflict] = report["conflicts"]
-    assert conflict["path"] == "README.md"
+    assert conflict["path"] == "docs/runbook.md"
     assert conflict["kind"] == "marker"
     assert conflict["hunk"].startswith("<<<<<<< ")
     assert "A line the team wrote itself." in conflict["hunk"]
@@ -105,7 +105,7 @@ def test_conflict_report_on_the_terminal_names_file_and_kind(
     make_project: MakeProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_project("v0.1.0")
-    readme = project / "README.md"
+    readme = project / "docs/runbook.md"
     readme.write_text(readme.read_text() + LOCAL_SECTION)
     commit(project, "our news")
 
@@ -113,7 +113,7 @@ def test_conflict_report_on_the_terminal_names_file_and_kind(
 
     stderr = capsys.readouterr().err
     assert code == 3
-    assert "README.md" in stderr
+    assert "docs/runbook.md" in stderr
     assert "marker" in stderr
     assert "nothing was committed" in " ".join(stderr.split())
 
@@ -122,7 +122,7 @@ def test_keep_conflict_branch_commits_the_conflicted_state_and_says_so(
     make_project: MakeProject,
 ) -> None:
     project = make_project("v0.1.0")
-    readme = project / "README.md"
+    readme = project / "docs/runbook.md"
     readme.write_text(readme.read_text() + LOCAL_SECTION)
     commit(project, "our news")
     before = snapshot_state(project)
@@ -131,10 +131,10 @@ def test_keep_conflict_branch_commits_the_conflicted_state_and_says_so(
 
     assert result.status == "conflict"
     assert result.branch == "template-update/v0.2.0"
-    assert "<<<<<<< " in git(project, "show", f"{result.branch}:README.md")
+    assert "<<<<<<< " in git(project, "show", f"{result.branch}:docs/runbook.md")
     message = git(project, "log", "-1", "--format=%B", result.branch)
     assert "CONFLICTS to resolve" in message
-    assert "README.md" in message
+    assert "docs/runbook.md" in message
     assert snapshot_state(project)[:2] == before[:2]
     assert snapshot_state(project)[3] == before[3]
 
@@ -152,7 +152,7 @@ def test_dry_run_shows_files_and_diff_and_writes_nothing(
     assert code == 0
     assert "would update" in stdout
     assert "+## Template news" in stdout
-    assert "README.md" in stdout
+    assert "docs/runbook.md" in stdout
     assert snapshot_state(project) == before
     assert sorted(p.name for p in (project / ".git").iterdir()) == git_dir_before
 
@@ -168,7 +168,7 @@ def test_dry_run_json_reports_planned_status_and_diff(
     assert code == 0
     assert report["status"] == "planned"
     assert report["branch"] is None
-    assert "README.md" in report["changed_files"]
+    assert "docs/runbook.md" in report["changed_files"]
     assert "+This section arrived with v0.2.0." in report["diff"]
 
 
@@ -311,16 +311,16 @@ def test_project_in_a_subdirectory_of_a_repository_updates_there(
     (repository / "ROOT.md").write_text("other teams' files\n")
     args = ("--template", str(released_template), "--vcs-ref", "v0.1.0", "--defaults")
     assert tesler("new", str(repository / "svc"), *args, "--no-setup") == 0
-    readme = repository / "svc" / "README.md"
+    readme = repository / "svc" / "docs" / "runbook.md"
     readme.write_text(readme.read_text() + LOCAL_SECTION)
     commit(repository, "monorepo")
 
     conflicted = update_project(repository / "svc")
-    assert [(c.path, c.kind) for c in conflicted.conflicts] == [("README.md", "marker")]
+    assert [(c.path, c.kind) for c in conflicted.conflicts] == [("docs/runbook.md", "marker")]
 
     readme.write_text(readme.read_text().replace(LOCAL_SECTION, ""))
     commit(repository, "drop our news")
     result = update_project(repository / "svc")
     assert result.status == "updated"
     changed = git(repository, "diff", "--name-only", "main", "template-update/v0.2.0").split()
-    assert changed == ["svc/.copier-answers.yml", "svc/README.md"]
+    assert changed == ["svc/.copier-answers.yml", "svc/docs/runbook.md"]

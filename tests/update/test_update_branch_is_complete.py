@@ -44,14 +44,14 @@ def _release(template: Path, tag: str, section: str) -> None:
 
 @pytest.fixture(scope="module")
 def notes_template(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """v0.1.0; v0.2.0 adds a README section and a migration; v0.3.0 adds a dependency."""
+    """v0.1.0; v0.2.0 adds a runbook section and a migration; v0.3.0 adds a dependency."""
     template = tmp_path_factory.mktemp("notes") / "template"
     shutil.copytree(template_repo, template)
     (template / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     commit(template, "changelog")
     git(template, "tag", "v0.1.0")
 
-    readme = template / "template" / "README.md.jinja"
+    readme = template / "template" / "docs" / "runbook.md.jinja"
     readme.write_text(readme.read_text(encoding="utf-8") + "\n## News\n", encoding="utf-8")
     config = template / "copier.yml"
     config.write_text(config.read_text().replace("_exclude:", MIGRATION + "_exclude:", 1))
