@@ -2,6 +2,8 @@ Feature: Champion/challenger promotion
   A model replaces the one in prod (the champion) only if it beats it by the margin set in
   params.yaml, both scored on the same test split. The first model needs only the floor.
   A model that is not promoted is never registered, and CI sees it in the exit code.
+  A strong model learns from the training data as it is, a weak one from noisy labels, a
+  useless one from wrong labels.
 
   Scenario: The first model is promoted when it reaches the floor
     Given no model is in prod

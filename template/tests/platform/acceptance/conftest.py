@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pytest_bdd import given, parsers, then
 
 if TYPE_CHECKING:
-    from tests.support import ProjectRepo
+    from tests.platform.support import ProjectRepo
 
 
 @given("no model is in prod")
