@@ -7,7 +7,6 @@ runs on every CI build, so it uses `git ls-remote` only and never imports Copier
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from tesler import answers_file, versions
 from tesler.answers_file import ANSWERS_FILE
 from tesler.answers_schema import answers_schema
 from tesler.errors import ProjectError, TeslerError
+from tesler.ownership import Ownership
 from tesler.questions import TEMPLATE_CONFIG, load_config, parse_questions
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def check_edited(
     from tesler import copier_adapter  # noqa: PLC0415  (Copier costs ~0.6 s to import)
 
     version = str(answers["_commit"])
-    skipped = _skip_if_exists(config_text)
+    ownership = Ownership(_skip_if_exists(config_text), answers)
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     findings = []
     with tempfile.TemporaryDirectory(prefix="tesler-check-") as directory:
@@ -178,7 +178,7 @@ def check_edited(
             return [Finding("edited", message)]
         for file in sorted(path for path in rendered.rglob("*") if path.is_file()):
             relative = file.relative_to(rendered).as_posix()
-            if relative == ANSWERS_FILE or _matches(relative, skipped):
+            if relative == ANSWERS_FILE or ownership.is_project_owned(relative):
                 continue
             local = project / relative
             if not local.is_file():
@@ -190,16 +190,9 @@ def check_edited(
     return findings
 
 
-def _skip_if_exists(config_text: str) -> tuple[str, ...]:
+def _skip_if_exists(config_text: str) -> list[str]:
     patterns = load_config(config_text, TEMPLATE_CONFIG).get("_skip_if_exists", [])
-    return tuple(str(pattern) for pattern in patterns) if isinstance(patterns, list) else ()
-
-
-def _matches(relative: str, patterns: tuple[str, ...]) -> bool:
-    return any(
-        fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, f"{pattern}/*")
-        for pattern in (pattern.strip("/") for pattern in patterns)
-    )
+    return [str(pattern) for pattern in patterns] if isinstance(patterns, list) else []
 
 
 def _diff(rendered: Path, local: Path, relative: str) -> str:

@@ -7,7 +7,6 @@ template-owned, generic machinery that names no column of any dataset.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tesler.ownership import Ownership
 from tests.conftest import REPO_ROOT, git, tesler
 
 IDENTITY = ("-c", "user.name=tester", "-c", "user.email=tester@example.com")
@@ -24,15 +24,10 @@ DEMOS = ("breast_cancer", "diabetes", "wine")
 GENERIC_WORDS = frozenset({"target", "s3"})  # s3: also Amazon S3
 
 
-def project_owned_patterns(package: str = "ml_project") -> list[str]:
-    """The `_skip_if_exists` patterns of copier.yml, with the package name filled in."""
+def ownership(package: str = "ml_project") -> Ownership:
+    """copier.yml's `_skip_if_exists`, rendered and matched as Copier and tesler check do."""
     config = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
-    return [str(item).replace("{{ package_name }}", package) for item in config["_skip_if_exists"]]
-
-
-def is_project_owned(relative: str, patterns: list[str]) -> bool:
-    """Whether a project file matches a `_skip_if_exists` pattern, as tesler check matches it."""
-    return any(fnmatch.fnmatch(relative, pattern) for pattern in patterns)
+    return Ownership([str(item) for item in config["_skip_if_exists"]], {"package_name": package})
 
 
 def commit(repo: Path, message: str) -> None:
@@ -86,7 +81,7 @@ def test_the_docs_table_lists_exactly_the_project_owned_files(
     page = (demo_projects["breast_cancer"] / "docs" / "data.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([^`]+)` \| (project|template) \|", page, flags=re.MULTILINE)
     documented = sorted(path for path, owner in rows if owner == "project")
-    assert documented == sorted(project_owned_patterns())
+    assert documented == sorted(pattern.lstrip("/") for pattern in ownership().patterns)
 
 
 def test_no_template_owned_file_names_a_column_of_a_bundled_dataset(
@@ -95,12 +90,12 @@ def test_no_template_owned_file_names_a_column_of_a_bundled_dataset(
     columns = bundled_columns(demo_projects)
     assert {"mean_radius", "bmi", "s5", "alcohol", "proline"} <= columns
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, columns))) + r")\b")
-    patterns = project_owned_patterns()
+    owned = ownership()
     found = []
     for project in demo_projects.values():
         for path in sorted(project.rglob("*")):
             relative = path.relative_to(project).as_posix()
-            if not path.is_file() or is_project_owned(relative, patterns):
+            if not path.is_file() or owned.is_project_owned(relative):
                 continue
             if relative == ".copier-answers.yml":
                 continue
@@ -168,6 +163,7 @@ def test_update_changes_template_files_and_never_a_project_owned_one(
     git(project, "init", "--quiet", "--initial-branch=main")
     commit(project, "generate")
     ours = edit_every_project_owned_file(project)
+    capsys.readouterr()  # what `tesler new` printed
 
     code = tesler("update", str(project), "--json")
 
@@ -178,3 +174,13 @@ def test_update_changes_template_files_and_never_a_project_owned_one(
         assert git(project, "show", f"{branch}:{name}") == content, name
     assert "# new in v0.2.0" in git(project, "show", f"{branch}:docs/runbook.md")
     assert "# new in v0.2.0" not in git(project, "show", f"{branch}:params.yaml")
+
+
+def test_project_owned_tests_are_the_top_of_tests_only() -> None:
+    owned = ownership()
+    assert owned.is_project_owned("tests/test_model.py")
+    assert owned.is_project_owned("tests/conftest.py")
+    assert owned.is_project_owned("src/ml_project/model.py")
+    assert not owned.is_project_owned("tests/platform/test_schema.py")
+    assert not owned.is_project_owned("src/ml_project/core/model_card.py")
+    assert not owned.is_project_owned("docs/README.md")
