@@ -35,6 +35,10 @@ def render(
     import copier  # noqa: PLC0415  (import copier costs ~0.6 s; only commands that render pay it)
     from copier.errors import CopierError  # noqa: PLC0415
 
+    from tesler import compile_cache  # noqa: PLC0415  (imports Jinja: only renders pay it)
+
+    compile_cache.install()
+
     with warnings.catch_warnings():
         # Dirty-template warnings are handled (refused or allowed) before rendering.
         warnings.simplefilter("ignore")
@@ -73,6 +77,10 @@ def update(
     import copier  # noqa: PLC0415  (see render)
     from copier.errors import CopierError, UnsafeTemplateError  # noqa: PLC0415
     from plumbum import ProcessExecutionError  # noqa: PLC0415  (Copier runs git through plumbum)
+
+    from tesler import compile_cache  # noqa: PLC0415  (see render)
+
+    compile_cache.install()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
