@@ -16,6 +16,11 @@ import pytest
 from tesler.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# `.ci/run` spreads the tests over two processes (`pytest -n 2 --dist loadgroup`); session
+# fixtures are per process, so the tests sharing one set-up project are sent to one process
+# by these groups and the project is built once.
+USES_CLASSIFICATION_PROJECT = pytest.mark.xdist_group("classification-project")
+USES_FASTAPI_AWS_PROJECT = pytest.mark.xdist_group("fastapi-aws-project")
 
 
 def git(cwd: Path, *args: str) -> str:

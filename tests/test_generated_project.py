@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import git, run_in
+from tests.conftest import USES_CLASSIFICATION_PROJECT, git, run_in
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, USES_CLASSIFICATION_PROJECT]
 
 
 def test_new_leaves_one_clean_commit_with_both_lock_files(classification_project: Path) -> None:
@@ -66,6 +66,7 @@ def test_classification_metrics_come_from_the_real_dataset(classification_projec
     assert params
 
 
+@pytest.mark.xdist_group("regression-project")  # its own project: free to run anywhere
 def test_regression_project_passes_check_and_repro(regression_project: Path) -> None:
     check = run_in(regression_project, "make", "check")
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]

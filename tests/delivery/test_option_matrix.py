@@ -34,7 +34,13 @@ import yaml
 from tesler.process import project_env
 from tesler.workflow_runner import RunReport, run_workflows
 from tesler.workflows.execute import Status
-from tests.conftest import git, run_in, tesler
+from tests.conftest import (
+    USES_CLASSIFICATION_PROJECT,
+    USES_FASTAPI_AWS_PROJECT,
+    git,
+    run_in,
+    tesler,
+)
 
 CLOUDS = ["none", "aws", "gcp", "azure"]
 SERVINGS = ["batch", "fastapi"]
@@ -332,22 +338,29 @@ def fastapi_aws_project(template_repo: Path, tmp_path_factory: pytest.TempPathFa
     return destination
 
 
-@pytest.fixture(scope="session")
-def environments(classification_project: Path, fastapi_aws_project: Path) -> dict[str, Path]:
-    """A set-up project per serving value, whose .venv holds the locked tools and libraries."""
-    return {"batch": classification_project, "fastapi": fastapi_aws_project}
+# Each serving value's mypy runs where that value's set-up project is built.
+MYPY_CASES = [
+    pytest.param(
+        key,
+        id=key,
+        marks=USES_FASTAPI_AWS_PROJECT if key.endswith("fastapi") else USES_CLASSIFICATION_PROJECT,
+    )
+    for key in IDS
+]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", IDS)
+@pytest.mark.parametrize("key", MYPY_CASES)
 def test_mypy_strict_passes(
     matrix: dict[str, Path],
-    environments: dict[str, Path],
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     key: str,
 ) -> None:
     serving = key.rsplit("-", 1)[1]
-    environment = environments[serving] / ".venv"
+    # A set-up project per serving value: its .venv holds the locked tools and libraries.
+    name = "fastapi_aws_project" if serving == "fastapi" else "classification_project"
+    environment = Path(request.getfixturevalue(name)) / ".venv"
     # One cache per serving value: third-party stubs are read once, each project's own
     # modules are re-checked (mypy compares their hashes).
     cache = tmp_path_factory.getbasetemp() / f"mypy-cache-{serving}"
@@ -373,6 +386,7 @@ def outcome(report: RunReport) -> dict[tuple[str, str], tuple[Status, str]]:
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_every_offline_job_of_the_delivery_workflows_passes_without_a_runner(
     runner_report: RunReport,
 ) -> None:
@@ -390,6 +404,7 @@ def test_every_offline_job_of_the_delivery_workflows_passes_without_a_runner(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_no_job_of_any_workflow_fails_without_a_runner(runner_report: RunReport) -> None:
     failed = {
         key: reason
@@ -400,6 +415,7 @@ def test_no_job_of_any_workflow_fails_without_a_runner(runner_report: RunReport)
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_jobs_that_need_github_a_registry_or_the_network_are_skipped_with_reasons(
     runner_report: RunReport,
 ) -> None:
@@ -412,6 +428,7 @@ def test_jobs_that_need_github_a_registry_or_the_network_are_skipped_with_reason
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_repro_job_writes_the_metrics_diff_to_the_job_summary(runner_report: RunReport) -> None:
     (repro,) = [job for job in runner_report.jobs if job.job == "repro"]
     assert "## Metrics: working tree against main" in repro.summary
@@ -419,6 +436,7 @@ def test_repro_job_writes_the_metrics_diff_to_the_job_summary(runner_report: Run
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_release_record_names_the_model_md5_that_dvc_lock_holds(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -431,6 +449,7 @@ def test_release_record_names_the_model_md5_that_dvc_lock_holds(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_running_the_workflows_leaves_git_and_dvc_clean(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -441,6 +460,7 @@ def test_running_the_workflows_leaves_git_and_dvc_clean(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -473,6 +493,7 @@ def build_context(project: Path, destination: Path) -> Path:
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_the_images_runtime_environment_serves_the_model_without_dev_tools_or_sources(
     fastapi_aws_project: Path, tmp_path: Path
 ) -> None:
