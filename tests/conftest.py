@@ -95,10 +95,3 @@ def _create(template: Path, parent: Path, *extra: str) -> Path:
 def classification_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project created and set up by `tesler new` with default answers."""
     return _create(template_repo, tmp_path_factory.mktemp("classification"))
-
-
-@pytest.fixture(scope="session")
-def regression_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project created and set up by `tesler new` for the regression task."""
-    parent = tmp_path_factory.mktemp("regression")
-    return _create(template_repo, parent, "--data", "task=regression")

@@ -569,7 +569,7 @@ def poll_health(url: str, *, seconds: float) -> dict[str, Any]:
 def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
     template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The other task behind the service, with a cloud remote: set up, then `make check`."""
+    """The regression task behind the service, with a cloud remote: set up, gates, repro."""
     destination = tmp_path_factory.mktemp("regression-fastapi-gcp") / "project"
     answers = ["task=regression", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
     code = tesler(
@@ -580,6 +580,11 @@ def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
     gates = run_in(destination, "make", "check")
     assert gates.returncode == 0, gates.stdout[-4000:] + gates.stderr[-4000:]
     assert re.search(r"^tests/test_api\.py \.+", gates.stdout, re.MULTILINE), gates.stdout
+    repro = run_in(destination, "make", "repro")
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    assert "Running stage" not in repro.stdout
+    metrics = json.dumps(json.loads((destination / "metrics.json").read_text()))
+    assert "r2" in metrics or "rmse" in metrics
     remote = run_in(destination, "uv", "run", "--frozen", "dvc", "remote", "list")
     assert "gs://acme-churn-dvc" in remote.stdout, remote.stdout + remote.stderr
     version = run_in(destination, "uv", "run", "--frozen", "dvc", "version")
