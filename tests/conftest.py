@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# `.ci/run` spreads the tests over two processes (`pytest -n 2 --dist loadgroup`); session
+# fixtures are per process, so the tests sharing one set-up project are sent to one process
+# by these groups and the project is built once.
+USES_CLASSIFICATION_PROJECT = pytest.mark.xdist_group("classification-project")
+USES_FASTAPI_AWS_PROJECT = pytest.mark.xdist_group("fastapi-aws-project")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -122,10 +127,3 @@ def _create(template: Path, parent: Path, *extra: str) -> Path:
 def classification_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project created and set up by `tesler new` with default answers."""
     return _create(template_repo, tmp_path_factory.mktemp("classification"))
-
-
-@pytest.fixture(scope="session")
-def regression_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project created and set up by `tesler new` for the regression task."""
-    parent = tmp_path_factory.mktemp("regression")
-    return _create(template_repo, parent, "--data", "task=regression")

@@ -1,6 +1,8 @@
 """End to end: `tesler new` gives a repository whose gates and pipeline are green at once.
 
-Slow: each project builds a real uv environment and reproduces a real DVC pipeline.
+Slow: each project builds a real uv environment and reproduces a real DVC pipeline. The
+regression task's project is proven in tests/delivery/test_option_matrix.py (set up with the
+scoring service, `make check`, a second `make repro` that runs nothing).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import git, run_in
+from tests.conftest import USES_CLASSIFICATION_PROJECT, git, run_in
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, USES_CLASSIFICATION_PROJECT]
 
 
 def test_new_leaves_one_clean_commit_with_both_lock_files(classification_project: Path) -> None:
@@ -64,13 +66,3 @@ def test_classification_metrics_come_from_the_real_dataset(classification_projec
     assert "accuracy" in flat
     params = yaml.safe_load((classification_project / "params.yaml").read_text())
     assert params
-
-
-def test_regression_project_passes_check_and_repro(regression_project: Path) -> None:
-    check = run_in(regression_project, "make", "check")
-    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
-    repro = run_in(regression_project, "make", "repro")
-    assert repro.returncode == 0, repro.stdout + repro.stderr
-    assert "Running stage" not in repro.stdout
-    metrics = json.dumps(json.loads((regression_project / "metrics.json").read_text()))
-    assert "r2" in metrics or "rmse" in metrics

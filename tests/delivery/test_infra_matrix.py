@@ -23,6 +23,8 @@ from hcl2.utils import SerializationOptions
 
 from tests.conftest import tesler
 
+# One process renders the four clouds and runs checkov once (`pytest -n 2 --dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("infra-matrix")
 CLOUDS = ["aws", "gcp", "azure"]
 STRIP = SerializationOptions(strip_string_quotes=True, with_comments=False, explicit_blocks=False)
 # Attribute names that would hold a static credential, and resources that mint one.

@@ -31,7 +31,13 @@ import yaml
 
 from tesler.workflow_runner import RunReport, run_workflows
 from tesler.workflows.execute import Status
-from tests.conftest import git, run_in, tesler
+from tests.conftest import (
+    USES_CLASSIFICATION_PROJECT,
+    USES_FASTAPI_AWS_PROJECT,
+    git,
+    run_in,
+    tesler,
+)
 
 CLOUDS = ["none", "aws", "gcp", "azure"]
 SERVINGS = ["batch", "fastapi"]
@@ -132,15 +138,43 @@ def test_zizmor_offline_finds_nothing(matrix: dict[str, Path], key: str) -> None
     }
 
 
+@pytest.fixture(scope="session")
+def schema_errors(matrix: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:
+    """check-jsonschema over every render's workflows and Dependabot config, by file.
+
+    One run per schema for all eight renders: the tool takes ~2 s to start, its checks
+    milliseconds. Files with no error map to an empty list.
+    """
+    version = pinned_version(next(iter(matrix.values())), "check-jsonschema")
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    checked: dict[str, list[dict[str, Any]]] = {}
+    for schema, pattern in (
+        ("vendor.github-workflows", ".github/workflows/*"),
+        ("vendor.dependabot", ".github/dependabot.yml"),
+    ):
+        files = sorted(str(path) for render in matrix.values() for path in render.glob(pattern))
+        command = ["uvx", "--from", f"check-jsonschema=={version}", "check-jsonschema"]
+        command += ["--builtin-schema", schema, "-o", "json", *files]
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert completed.stdout.startswith("{"), completed.stderr
+        report = json.loads(completed.stdout)
+        checked.update({file: [] for file in files})
+        for error in [*report["errors"], *report.get("parse_errors", [])]:
+            checked.setdefault(error["filename"], []).append(error)
+        assert (completed.returncode == 0) is (report["status"] == "ok"), completed.stdout
+    return checked
+
+
 @pytest.mark.parametrize("key", IDS)
-def test_workflows_and_dependabot_match_githubs_schemas(matrix: dict[str, Path], key: str) -> None:
+def test_workflows_and_dependabot_match_githubs_schemas(
+    matrix: dict[str, Path], schema_errors: dict[str, list[dict[str, Any]]], key: str
+) -> None:
     project = matrix[key]
-    files = sorted(str(p.relative_to(project)) for p in (project / ".github/workflows").iterdir())
-    assert {Path(f).name for f in files} >= WORKFLOWS
-    schema = ("--builtin-schema", "vendor.github-workflows")
-    tool(project, "check-jsonschema", *schema, *files)
-    dependabot = ("--builtin-schema", "vendor.dependabot", ".github/dependabot.yml")
-    tool(project, "check-jsonschema", *dependabot)
+    workflows = sorted((project / ".github/workflows").iterdir())
+    assert {path.name for path in workflows} >= WORKFLOWS
+    for path in [*workflows, project / ".github" / "dependabot.yml"]:
+        assert str(path) in schema_errors, f"{path} was not checked"
+        assert schema_errors[str(path)] == [], f"{path.relative_to(project)} breaks its schema"
 
 
 @pytest.mark.parametrize("key", IDS)
@@ -308,22 +342,29 @@ def fastapi_aws_project(served_template: str, tmp_path_factory: pytest.TempPathF
     return destination
 
 
-@pytest.fixture(scope="session")
-def environments(classification_project: Path, fastapi_aws_project: Path) -> dict[str, Path]:
-    """A set-up project per serving value, whose .venv holds the locked tools and libraries."""
-    return {"batch": classification_project, "fastapi": fastapi_aws_project}
+# Each serving value's mypy runs where that value's set-up project is built.
+MYPY_CASES = [
+    pytest.param(
+        key,
+        id=key,
+        marks=USES_FASTAPI_AWS_PROJECT if key.endswith("fastapi") else USES_CLASSIFICATION_PROJECT,
+    )
+    for key in IDS
+]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", IDS)
+@pytest.mark.parametrize("key", MYPY_CASES)
 def test_mypy_strict_passes(
     matrix: dict[str, Path],
-    environments: dict[str, Path],
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     key: str,
 ) -> None:
     serving = key.rsplit("-", 1)[1]
-    environment = environments[serving] / ".venv"
+    # A set-up project per serving value: its .venv holds the locked tools and libraries.
+    name = "fastapi_aws_project" if serving == "fastapi" else "classification_project"
+    environment = Path(request.getfixturevalue(name)) / ".venv"
     # One cache per serving value: third-party stubs are read once, each project's own
     # modules are re-checked (mypy compares their hashes).
     cache = tmp_path_factory.getbasetemp() / f"mypy-cache-{serving}"
@@ -349,6 +390,7 @@ def outcome(report: RunReport) -> dict[tuple[str, str], tuple[Status, str]]:
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_every_offline_job_of_the_delivery_workflows_passes_without_a_runner(
     runner_report: RunReport,
 ) -> None:
@@ -366,6 +408,7 @@ def test_every_offline_job_of_the_delivery_workflows_passes_without_a_runner(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_no_job_of_any_workflow_fails_without_a_runner(runner_report: RunReport) -> None:
     failed = {
         key: reason
@@ -376,6 +419,7 @@ def test_no_job_of_any_workflow_fails_without_a_runner(runner_report: RunReport)
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_jobs_that_need_github_a_registry_or_the_network_are_skipped_with_reasons(
     runner_report: RunReport,
 ) -> None:
@@ -388,6 +432,7 @@ def test_jobs_that_need_github_a_registry_or_the_network_are_skipped_with_reason
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_repro_job_writes_the_metrics_diff_to_the_job_summary(runner_report: RunReport) -> None:
     (repro,) = [job for job in runner_report.jobs if job.job == "repro"]
     assert "## Metrics: working tree against main" in repro.summary
@@ -395,6 +440,7 @@ def test_repro_job_writes_the_metrics_diff_to_the_job_summary(runner_report: Run
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_release_record_names_the_model_md5_that_dvc_lock_holds(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -409,6 +455,7 @@ def test_release_record_names_the_model_md5_that_dvc_lock_holds(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_running_the_workflows_leaves_git_and_dvc_clean(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -419,6 +466,7 @@ def test_running_the_workflows_leaves_git_and_dvc_clean(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
 def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
     fastapi_aws_project: Path, runner_report: RunReport
 ) -> None:
@@ -434,7 +482,7 @@ def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
 def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
     template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The other task behind the service, with a cloud remote: set up, then `make check`."""
+    """The regression task behind the service, with a cloud remote: set up, gates, repro."""
     destination = tmp_path_factory.mktemp("regression-fastapi-gcp") / "project"
     answers = ["dataset=diabetes", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
     code = tesler(
@@ -445,6 +493,11 @@ def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
     gates = run_in(destination, "make", "check")
     assert gates.returncode == 0, gates.stdout[-4000:] + gates.stderr[-4000:]
     assert re.search(r"^tests/test_api\.py \.+", gates.stdout, re.MULTILINE), gates.stdout
+    repro = run_in(destination, "make", "repro")
+    assert repro.returncode == 0, repro.stdout + repro.stderr
+    assert "Running stage" not in repro.stdout
+    metrics = json.dumps(json.loads((destination / "metrics.json").read_text()))
+    assert "r2" in metrics or "rmse" in metrics
     remote = run_in(destination, "uv", "run", "--frozen", "dvc", "remote", "list")
     assert "gs://acme-churn-dvc" in remote.stdout, remote.stdout + remote.stderr
     version = run_in(destination, "uv", "run", "--frozen", "dvc", "version")

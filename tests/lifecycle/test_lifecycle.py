@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     import subprocess
     from pathlib import Path
 
-pytestmark = pytest.mark.slow
+# One process builds the project the whole story runs in (`pytest -n 2 --dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lifecycle")]
 
 PACKAGE = "ml_project"
 BASELINE, WORSE, BETTER = "0.01", "0.001", "1.0"  # the logistic regression's C

@@ -56,18 +56,33 @@ class MakeProject(Protocol):
         ...
 
 
+@pytest.fixture(scope="session")
+def pristine_projects() -> dict[tuple[str, tuple[str, ...]], Path]:
+    """Committed projects already rendered this session, by version and answers (read-only).
+
+    Rendering the whole template takes about a second; a test gets a copy of one instead.
+    """
+    return {}
+
+
 @pytest.fixture
 def make_project(
-    released_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    released_template: Path,
+    pristine_projects: dict[tuple[str, tuple[str, ...]], Path],
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> MakeProject:
     """Create committed projects from `released_template` in this test's directory.
 
-    What `tesler new` prints is discarded, so a test reads only its own command's output.
+    Each (version, answers) is rendered once per session by `tesler new` and copied after
+    that: a copy is the same files and the same git history. What `tesler new` prints is
+    discarded, so a test reads only its own command's output.
     """
     counter = iter(range(1000))
 
-    def make(version: str = "v0.1.0", *data: str) -> Path:
-        destination = tmp_path / f"project{next(counter)}"
+    def render(version: str, data: tuple[str, ...]) -> Path:
+        destination = tmp_path_factory.mktemp("pristine") / "project"
         extra = [item for pair in data for item in ("--data", pair)]
         code = tesler(
             "new",
@@ -83,6 +98,14 @@ def make_project(
         assert code == 0, f"tesler new at {version} failed with exit {code}"
         git(destination, "init", "--quiet", "--initial-branch=main")
         commit(destination, f"Generate at {version}")
+        return destination
+
+    def make(version: str = "v0.1.0", *data: str) -> Path:
+        key = (version, data)
+        if key not in pristine_projects:
+            pristine_projects[key] = render(version, data)
+        destination = tmp_path / f"project{next(counter)}"
+        shutil.copytree(pristine_projects[key], destination, symlinks=True)
         capsys.readouterr()
         return destination
 

@@ -198,6 +198,7 @@ def test_update_to_an_explicit_ref_and_unknown_ref_is_an_error(
     assert result.branch == "template-update/v0.2.0"
 
 
+@pytest.mark.slow  # two updates
 def test_rerunning_a_clean_update_reuses_its_branch(make_project: MakeProject) -> None:
     project = make_project("v0.1.0")
     first = update_project(project)
@@ -235,6 +236,7 @@ def _template_with_migration(template_repo: Path, destination: Path) -> Path:
     return destination
 
 
+@pytest.mark.slow  # its own template copy, rendered and updated twice
 def test_migration_is_refused_without_trust_and_runs_with_it(
     template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -274,6 +276,7 @@ RENAME_MIGRATION = """_migrations:
 """
 
 
+@pytest.mark.slow  # its own template copy
 def test_renamed_question_keeps_its_answer_through_the_documented_migration(
     template_repo: Path, tmp_path: Path
 ) -> None:
@@ -302,6 +305,7 @@ def test_renamed_question_keeps_its_answer_through_the_documented_migration(
     assert "coverage_floor" not in answers
 
 
+@pytest.mark.slow  # two updates
 def test_project_in_a_subdirectory_of_a_repository_updates_there(
     released_template: Path, tmp_path: Path
 ) -> None:

@@ -1,0 +1,100 @@
+"""tesler's two speed-ups of Copier keep Copier's results.
+
+Renders in one process share Jinja compilations (generator/tesler/compile_cache.py), and a
+render asks git for the destination's `core.fileMode` once instead of once per file
+(copier_adapter.py). These tests render and update small real templates with Copier, in this
+process, and read the files and the git index they leave.
+"""
+
+from __future__ import annotations
+
+import stat
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tesler import compile_cache, copier_adapter
+from tests.conftest import git
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SOURCE = "Hello {{ name }}, [[ name ]]!\n"
+
+
+def template(root: Path, config: str) -> Path:
+    """A template with one question, `name`, and one templated file."""
+    root.mkdir()
+    (root / "copier.yml").write_text(f"name:\n  type: str\n  default: world\n{config}")
+    (root / "greeting.txt.jinja").write_text(SOURCE)
+    (root / "{{ name }}.txt.jinja").write_text("{{ name | upper }}\n")
+    # The answers file Copier's update reads (its documented template for it).
+    (root / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "{{ _copier_answers | to_nice_yaml -}}\n"
+    )
+    return root
+
+
+def test_a_template_with_other_delimiters_is_compiled_with_them(tmp_path: Path) -> None:
+    plain = template(tmp_path / "plain", "")
+    square = template(
+        tmp_path / "square",
+        "_envops:\n  variable_start_string: '[['\n  variable_end_string: ']]'\n",
+    )
+
+    for source, data in ((plain, "ada"), (square, "bob"), (plain, "cy")):
+        copier_adapter.render(
+            str(source), tmp_path / f"out-{data}", {"name": data}, vcs_ref=None, defaults=True
+        )
+
+    assert (tmp_path / "out-ada" / "greeting.txt").read_text() == "Hello ada, [[ name ]]!\n"
+    assert (tmp_path / "out-bob" / "greeting.txt").read_text() == "Hello {{ name }}, bob!\n"
+    assert (tmp_path / "out-cy" / "greeting.txt").read_text() == "Hello cy, [[ name ]]!\n"
+    assert (tmp_path / "out-cy" / "cy.txt").read_text() == "CY\n"
+
+
+def test_rendering_the_same_template_again_compiles_nothing_new(tmp_path: Path) -> None:
+    source = template(tmp_path / "template", "")
+    copier_adapter.render(
+        str(source), tmp_path / "first", {"name": "a"}, vcs_ref=None, defaults=True
+    )
+    held = compile_cache.cached_entries()
+
+    copier_adapter.render(
+        str(source), tmp_path / "second", {"name": "b"}, vcs_ref=None, defaults=True
+    )
+
+    assert held > 0
+    assert compile_cache.cached_entries() == held
+    assert (tmp_path / "second" / "greeting.txt").read_text() == "Hello b, [[ name ]]!\n"
+
+
+def _commit(repo: Path, message: str) -> None:
+    git(repo, "add", "--all")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", message)
+
+
+@pytest.mark.parametrize(("file_mode", "index_mode"), [("false", "100755"), ("true", "100644")])
+def test_an_update_that_makes_a_file_executable_follows_core_file_mode(
+    tmp_path: Path, file_mode: str, index_mode: str
+) -> None:
+    """Copier copies the executable bit into the index only where git ignores file modes."""
+    source = template(tmp_path / "template", "")
+    (source / "run.sh").write_text("echo run\n")
+    git(source, "init", "--quiet", "--initial-branch=main")
+    _commit(source, "v1")
+    git(source, "tag", "v1")
+    (source / "run.sh").chmod(0o755)
+    _commit(source, "run.sh becomes executable")
+    git(source, "tag", "v2")
+    project = tmp_path / "project"
+    copier_adapter.render(str(source), project, {}, vcs_ref="v1", defaults=True)
+    git(project, "init", "--quiet", "--initial-branch=main")
+    git(project, "config", "core.fileMode", file_mode)
+    _commit(project, "generate at v1")
+
+    copier_adapter.update(project, vcs_ref="v2", data={}, unsafe=False)
+
+    staged = git(project, "ls-files", "--stage", "run.sh").split()[0]
+    assert staged == index_mode
+    assert (project / "run.sh").stat().st_mode & stat.S_IXUSR
