@@ -49,7 +49,12 @@ def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]
     return found
 
 
-@pytest.fixture(scope="module", params=SHAPES)
+# Each shape's tests share its set-up project: one xdist group per shape keeps them in one
+# process (`--dist loadgroup`), while different shapes spread over the processes.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(shape, marks=pytest.mark.xdist_group(f"own-{shape}")) for shape in SHAPES],
+)
 def own_project(
     request: pytest.FixtureRequest,
     shapes: dict[str, dict[str, str]],
