@@ -27,4 +27,4 @@ def test_readme_opens_with_the_install_and_test_commands() -> None:
     lines = (REPO_ROOT / "README.md").read_text().splitlines()
     block = lines[lines.index("```bash") + 1 : lines.index("```bash") + 3]
     assert "tesler new" in block[0]
-    assert block[1].startswith("uv run pytest")
+    assert block[1].startswith(("uv run pytest", "python3 -m uv run pytest"))
