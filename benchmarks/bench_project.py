@@ -22,6 +22,7 @@ project's README, dvc.yaml and params.yaml (printed with the figures). Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -131,6 +132,9 @@ def describe(subject: Subject, work: Path) -> str:
         parts.append(f"param: {change.key} {change.old} -> {change.new} ({change.stage} stage)")
     except BenchError as error:
         parts.append(f"param: not found ({error})")
+    venv = subject.project / ".venv"
+    compiled = next(venv.rglob("*.pyc"), None) is not None if venv.is_dir() else False
+    parts.append(f"environment {'with' if compiled else 'without'} compiled bytecode")
     return "; ".join(parts)
 
 
@@ -207,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--only: unknown measure(s) {unknown}; choose from {', '.join(MEASURES)}")
     print(f"bench_project: {machine()}")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("PYTHONDONTWRITEBYTECODE is set: modules without a .pyc compile in every process")
     print(
         f"release {args.release} = commit {release_commit(args.release)[:12]}; current = this "
         f"working tree; answers: --defaults {' '.join('--data ' + a for a in args.data)}"
