@@ -281,6 +281,104 @@ def load(server: Server, shot: Shot, *, count: int, threads: int, seconds: float
     return Load(latencies, errors[0], time.perf_counter() - started)
 
 
+def hostile_shots(good: Shot) -> list[Shot]:
+    """Bodies an attacker or a careless client sends: each must be refused with a 4xx, fast.
+
+    Over the byte cap (extra keys), just under it (extra keys: validation work), a NaN and a
+    `true` and a text where numbers go.
+    """
+    body = json.loads(good.body)
+    row = next(iter(body.values()))[0]
+    numeric = next(key for key, value in row.items() if isinstance(value, (int, float)))
+    key = next(iter(body))
+
+    def with_extra(size: int) -> bytes:
+        extra = {f"extra_{index}": index for index in range(size // 16)}
+        return json.dumps({key: [{**row, **extra}]}).encode()
+
+    nan = json.dumps({key: [{**row, numeric: float("nan")}]}).encode()  # NaN: not JSON proper
+    typed = json.dumps({key: [{**row, numeric: True}, {**row, numeric: "14.2"}]}).encode()
+    return [
+        Shot(good.path, with_extra(2 * 1024 * 1024)),
+        Shot(good.path, with_extra(900 * 1024)),
+        Shot(good.path, nan),
+        Shot(good.path, typed),
+    ]
+
+
+@dataclass(frozen=True)
+class MixedLoad:
+    """A run with hostile bodies among the good ones: the good ones' latencies, what was refused."""
+
+    good: Load
+    refused: int
+    hostile_errors: int
+
+    def line(self) -> str:
+        """The good requests' figures, then the hostile ones' outcome."""
+        return (
+            f"{self.good.line()}; hostile: {self.refused} refused (4xx), "
+            f"{self.hostile_errors} errors (5xx or no answer)"
+        )
+
+
+def mixed_load(  # noqa: PLR0913  (load's keywords, and how often a body is hostile)
+    server: Server,
+    good: Shot,
+    hostile: list[Shot],
+    *,
+    count: int,
+    threads: int,
+    seconds: float,
+    every: int,
+) -> MixedLoad:
+    """Like `load`, but every `every`-th request is one of the hostile bodies, in turn."""
+    tickets: Iterator[int] = itertools.count()
+    lock = threading.Lock()
+    latencies: list[float] = []
+    counts = {"errors": 0, "refused": 0, "hostile_errors": 0}
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        while time.monotonic() < deadline:
+            with lock:
+                ticket = next(tickets)
+            if ticket >= count:
+                break
+            is_hostile = ticket % every == every - 1
+            shot = hostile[(ticket // every) % len(hostile)] if is_hostile else good
+            start = time.perf_counter()
+            try:
+                connection.request("POST", shot.path, shot.body, JSON)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                status = 0
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            elapsed = time.perf_counter() - start
+            with lock:
+                if is_hostile:
+                    key = "refused" if 400 <= status < 500 else "hostile_errors"  # noqa: PLR2004
+                    counts[key] += 1
+                elif status == 200:  # noqa: PLR2004
+                    latencies.append(elapsed)
+                else:
+                    counts["errors"] += 1
+        connection.close()
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    good_load = Load(latencies, counts["errors"], time.perf_counter() - started)
+    return MixedLoad(good_load, counts["refused"], counts["hostile_errors"])
+
+
 def targets(project: Path, scratch: Path) -> list[Target]:
     """The project's service and the bare handler, both on the project's trained model."""
     model = model_file(project)
@@ -293,12 +391,15 @@ def targets(project: Path, scratch: Path) -> list[Target]:
     ]
 
 
-def bench(project: Path, scratch: Path, args: argparse.Namespace) -> dict[tuple[str, int], Load]:
-    """Run the bounded load against each target at each concurrency."""
+def bench(
+    project: Path, scratch: Path, args: argparse.Namespace
+) -> tuple[dict[tuple[str, int], Load], dict[int, MixedLoad]]:
+    """Run the bounded load against each target at each concurrency (and the hostile mix)."""
     header, rows = read_rows(data_files(project)[0])
     sample = dict(zip(header, rows[0], strict=True))
     python = project / ".venv" / "bin" / "python"
     results: dict[tuple[str, int], Load] = {}
+    mixed: dict[int, MixedLoad] = {}
     shot: Shot | None = None
     for target in targets(project, scratch):  # the service first: its spec shapes the request
         with Server(target, python, scratch / f"{target.label.replace(' ', '-')}.log") as server:
@@ -316,7 +417,12 @@ def bench(project: Path, scratch: Path, args: argparse.Namespace) -> dict[tuple[
                     server, shot, count=args.requests, threads=concurrency,
                     seconds=args.seconds,
                 )  # fmt: skip
-    return results
+                if target.label == "service" and args.hostile_every:
+                    mixed[concurrency] = mixed_load(
+                        server, shot, hostile_shots(shot), count=args.requests,
+                        threads=concurrency, seconds=args.seconds, every=args.hostile_every,
+                    )  # fmt: skip
+    return results, mixed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[1, 20],
         help="comma-separated concurrency levels",
     )
+    parser.add_argument(
+        "--hostile-every",
+        type=int,
+        default=5,
+        help="also run the service with every Nth request a hostile body (0: no such run)",
+    )
     args = parser.parse_args(argv)
     print(f"bench_service: {machine()}")
     scratch = Path(tempfile.mkdtemp(prefix="bench-service-"))
@@ -344,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         project = project.resolve()
         print(f"project {project}; app {app_of(project)}; model {model_file(project).name}")
         print(f"{args.requests} one-row requests per run (limit {args.seconds:.0f} s)")
-        results = bench(project, scratch, args)
+        results, mixed = bench(project, scratch, args)
     except BenchError as error:
         print(f"bench_service: {error}", file=sys.stderr)
         return 1
@@ -352,6 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     for (label, concurrency), outcome in results.items():
         print(f"{label:13} concurrency {concurrency:3}: {outcome.line()}")
+    for concurrency, mixed_outcome in mixed.items():
+        mix = f"service, 1 in {args.hostile_every} hostile, concurrency {concurrency:3}"
+        print(f"{mix}: {mixed_outcome.line()}")
     for concurrency in args.concurrency:
         service, bare = results["service", concurrency], results["bare handler", concurrency]
         goal = "  (goal <= 1.5x)" if concurrency == 1 else ""
