@@ -146,8 +146,12 @@ class Server:
         command += ["--port", str(self.port), "--app-dir", str(self.target.app_dir)]
         command += ["--no-access-log", "--log-level", "warning"]
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, env=self.target.env, stdout=log, stderr=subprocess.STDOUT
+            self.process = subprocess.Popen(  # in its app folder, where the project's files are
+                command,
+                cwd=self.target.app_dir,
+                env=self.target.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
