@@ -35,6 +35,7 @@ ALLOWED_VARIABLES = (
     "PYENV_VERSION",
     "PYTHONDONTWRITEBYTECODE",
     "PYTHONUNBUFFERED",
+    "PYTEST_XDIST_AUTO_NUM_WORKERS",  # how many processes `make test` may use on this machine
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "REQUESTS_CA_BUNDLE",

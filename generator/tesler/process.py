@@ -17,11 +17,18 @@ if TYPE_CHECKING:
 
 # Variables that tie a child `uv` to tesler's own environment instead of the project's.
 _PROJECT_ISOLATION = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONHOME")
+# Left out as the project's Makefile leaves it out: the project's processes write the bytecode
+# of what they import once, instead of recompiling it in every process (see `project_setup`).
+_BYTECODE_OFF = "PYTHONDONTWRITEBYTECODE"
 
 
 def project_env() -> dict[str, str]:
     """Environment for commands run inside a generated project."""
-    env = {key: value for key, value in os.environ.items() if key not in _PROJECT_ISOLATION}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _PROJECT_ISOLATION and key != _BYTECODE_OFF
+    }
     # DVC would otherwise try to send usage analytics: there is no network here.
     env.setdefault("DVC_NO_ANALYTICS", "1")
     return env

@@ -43,19 +43,16 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
         SetupStep("git init", ["git", "init", "--quiet", "--initial-branch=main"], "install git"),
         SetupStep("uv lock", ["uv", "lock"], "check that PyPI is reachable and uv is installed"),
         # Relocatable: the project moves into place after set-up and keeps this environment
-        # (scripts find their interpreter relatively). Compiled once here: these machines set
-        # PYTHONDONTWRITEBYTECODE, so every later process would recompile pandas and
-        # scikit-learn (seconds per pipeline stage) otherwise.
+        # (scripts find their interpreter relatively). Not compiled to bytecode here: the steps
+        # below run without PYTHONDONTWRITEBYTECODE (`process.project_env`), so Python writes
+        # the bytecode of what they import as they go. Compiling every file of the environment
+        # (~9,500) took 10.4 s; the pipeline's first run compiles what it needs in 5.6 s.
         SetupStep(
             "uv venv",
             ["uv", "venv", "--quiet", "--relocatable"],
             "check that uv can find or install the project's Python",
         ),
-        SetupStep(
-            "uv sync",
-            ["uv", "sync", "--compile-bytecode"],
-            "check that PyPI is reachable and uv is installed",
-        ),
+        SetupStep("uv sync", ["uv", "sync"], "check that PyPI is reachable and uv is installed"),
     ]
     if data is not None:
         steps.append(

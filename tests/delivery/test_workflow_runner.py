@@ -207,8 +207,9 @@ def test_jobs_needing_a_service_are_skipped_naming_the_step_and_the_rule(
     project: Path, out: Path
 ) -> None:
     (project / "Makefile").write_text(
-        "audit: lock ## audit the dependencies\n"
-        "\tuv run pip-audit -r requirements.txt\n"
+        "audit: lock ## audit the dependencies, through make called again (as `check` does)\n"
+        "\t@$(MAKE) --no-print-directory --jobs --output-sync=target scan\n"
+        "scan:\n\tuv run pip-audit -r requirements.txt\n"
         "lock:\n\tuv lock\n"
         "propose:\n\t@git switch -c x && \\\n\t\tgh pr create --fill\n",
         encoding="utf-8",

@@ -21,7 +21,10 @@ _MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 _RULE = re.compile(r"^(?P<targets>[^\s:=#][^:=#]*?)\s*::?(?!=)(?P<prerequisites>[^=#;]*)")
 _INCLUDE = re.compile(r"^-?include\s+(?P<files>.+)$")
 _WILDCARD = re.compile(r"\$\(wildcard\s+([^)]*)\)")
-_MAKE_CALL = re.compile(r"(?:^|[;&|(]\s*|\s)make\s+(?P<arguments>[^;&|\n]*)")
+# `make ...`, and `$(MAKE) ...` / `${MAKE} ...` as recipes call make again.
+_MAKE_CALL = re.compile(
+    r"(?:^|[;&|(@]\s*|\s)(?:make|\$\(MAKE\)|\$\{MAKE\})\s+(?P<arguments>[^;&|\n]*)"
+)
 _MAX_INCLUDES = 50  # included files followed, against include cycles and globs run wild
 
 
@@ -33,7 +36,7 @@ class Rules:
     recipes: dict[str, list[str]] = field(default_factory=dict)
 
     def recipe_text(self, target: str) -> str:
-        """Every recipe line `make target` would run, prerequisites included."""
+        """Every recipe line `make target` would run: prerequisites and `$(MAKE) x` included."""
         lines: list[str] = []
         seen: set[str] = set()
         pending = [target]
@@ -42,8 +45,10 @@ class Rules:
             if name in seen:
                 continue
             seen.add(name)
-            lines.extend(self.recipes.get(name, ()))
+            recipe = self.recipes.get(name, [])
+            lines.extend(recipe)
             pending.extend(self.prerequisites.get(name, ()))
+            pending.extend(target for line in recipe for target in make_targets(line))
         return "\n".join(lines)
 
 
