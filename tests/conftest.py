@@ -54,6 +54,20 @@ def snapshot_repository(source: Path, destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One mypy cache for every generated project this test process checks.
+
+    Each new project's first `make check` would build mypy's cache of the standard library
+    and third-party stubs from nothing: 7.2 s, against 0.7 s with another project's cache
+    (measured 2026-12-02). mypy re-checks every module whose file differs from what the cache
+    recorded, so sharing it changes no verdict. One per process: xdist workers never share one.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPY_CACHE_DIR", str(tmp_path_factory.mktemp("mypy-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed git snapshot of this checkout: the template as the tests see it."""
