@@ -484,28 +484,23 @@ def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
 
 
 @pytest.mark.slow
-def test_regression_service_on_gcp_passes_every_gate_and_dvc_speaks_gs(
+def test_a_gcp_project_installs_dvc_that_speaks_gs_to_its_bucket(
     template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The regression task behind the service, with a cloud remote: set up, gates, repro."""
-    destination = tmp_path_factory.mktemp("regression-fastapi-gcp") / "project"
-    answers = ["dataset=diabetes", "serving=fastapi", "cloud=gcp", "github_repository=acme/churn"]
+    """The environment a cloud project builds has the bucket's DVC plugin, aimed at its bucket.
+
+    The regression model behind the service passes every gate in the own-data tests (its
+    regression shape answers serving=fastapi); this one only builds the environment.
+    """
+    destination = tmp_path_factory.mktemp("gcp") / "project"
+    answers = ["dataset=diabetes", "cloud=gcp", "github_repository=acme/churn"]
     code = tesler(
         "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
-        "--defaults", *[arg for a in answers for arg in ("--data", a)],
+        "--defaults", "--no-setup", *[arg for a in answers for arg in ("--data", a)],
     )  # fmt: skip
     assert code == 0, f"tesler new {answers} exited {code}"
-    gates = run_in(destination, "make", "check")
-    assert gates.returncode == 0, gates.stdout[-4000:] + gates.stderr[-4000:]
-    # The service's tests ran: only they import the API module (coverage reports it at 0 % else).
-    api = re.search(r"^src/\w+/api\.py(?:\s+\d+){4}\s+(\d+)%", gates.stdout, re.MULTILINE)
-    assert api, gates.stdout[-4000:]
-    assert int(api.group(1)) >= 80, api.group(0)
-    repro = run_in(destination, "make", "repro")
-    assert repro.returncode == 0, repro.stdout + repro.stderr
-    assert "Running stage" not in repro.stdout
-    metrics = json.dumps(json.loads((destination / "metrics.json").read_text()))
-    assert "r2" in metrics or "rmse" in metrics
+    synced = run_in(destination, "uv", "sync", "--quiet")
+    assert synced.returncode == 0, synced.stdout + synced.stderr
     remote = run_in(destination, "uv", "run", "--frozen", "dvc", "remote", "list")
     assert "gs://acme-churn-dvc" in remote.stdout, remote.stdout + remote.stderr
     version = run_in(destination, "uv", "run", "--frozen", "dvc", "version")

@@ -10,6 +10,7 @@ builds an environment and reproduces the pipeline.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +23,9 @@ from tests.conftest import REPO_ROOT, git, run_in, tesler
 pytestmark = pytest.mark.slow
 
 SHAPES = ("binary", "multiclass", "regression", "parquet")
+# Answers a shape adds to the defaults: the regression model also goes behind the service, so its
+# API tests run on a numeric prediction in `make check`.
+EXTRA_ANSWERS = {"regression": ("serving=fastapi",)}
 IDENTITY = ("-c", "user.name=tester", "-c", "user.email=tester@example.com")
 
 
@@ -78,6 +82,7 @@ def own_project(
         f"data_path={shape['file']}",
         "--data",
         f"target={shape['target']}",
+        *[arg for extra in EXTRA_ANSWERS.get(str(request.param), ()) for arg in ("--data", extra)],
     )
     assert code == 0, f"tesler new on the {request.param} shape exited {code}"
     return destination
@@ -90,6 +95,11 @@ def test_first_commit_is_green_and_up_to_date(own_project: Path) -> None:
     assert any(name.startswith("data/source/") and name.endswith(".dvc") for name in committed)
     check = run_in(own_project, "make", "check")
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+    if (own_project / "src/ml_project/api.py").exists():
+        # The service's tests ran: only they import the API module (0 % coverage else).
+        api = re.search(r"^src/\w+/api\.py(?:\s+\d+){4}\s+(\d+)%", check.stdout, re.MULTILINE)
+        assert api, check.stdout[-3000:]
+        assert int(api.group(1)) >= 80, api.group(0)
     status = run_in(own_project, "uv", "run", "--frozen", "dvc", "status")
     assert "up to date" in status.stdout, status.stdout + status.stderr
 
