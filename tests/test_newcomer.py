@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tesler.locations import TEMPLATE_VARIABLE
 from tests.conftest import REPO_ROOT, snapshot_repository, tesler
@@ -75,10 +76,12 @@ def _python_with_uv() -> str | None:
 
 
 @pytest.mark.slow
-def test_readme_first_command_works_with_uv_off_the_path(
-    served_template: str, tmp_path: Path
-) -> None:
-    """The set-up's `uv lock`, `uv sync` and `dvc repro` find uv through `$UV`, not PATH."""
+def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None:
+    """The README's first command, as it is, in a fresh clone with no network to the template.
+
+    The set-up's `uv lock`, `uv sync` and `dvc repro` find uv through `$UV`, not PATH, and
+    the template is the clone the command runs in (`--template .`).
+    """
     python = _python_with_uv()
     if python is None:
         pytest.skip("no Python here has uv installed as a module (`python3 -m pip install uv`)")
@@ -89,15 +92,17 @@ def test_readme_first_command_works_with_uv_off_the_path(
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT"}
+        if key not in {"VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT", TEMPLATE_VARIABLE}
     }
-    env.update({"PATH": path, TEMPLATE_VARIABLE: served_template, "DVC_NO_ANALYTICS": "1"})
+    env.update({"PATH": path, "DVC_NO_ANALYTICS": "1"})
     run = _readme_first_command().partition(" && ")[2].split()
     completed = subprocess.run(
         [python, *run[1:]], cwd=checkout, env=env, capture_output=True, text=True,
         check=False, timeout=1200,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-4000:]
-    project = (checkout / run[-2]).resolve()
+    project = (checkout / run[run.index("new") + 1]).resolve()
     assert (project / "uv.lock").is_file()
     assert (project / "dvc.lock").is_file()
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["_src_path"] == str(checkout)
