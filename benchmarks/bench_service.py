@@ -246,43 +246,7 @@ def _value(text: str) -> object:
 
 def load(server: Server, shot: Shot, *, count: int, threads: int, seconds: float) -> Load:
     """Send `count` requests from `threads` keep-alive connections; stop at `seconds`."""
-    tickets: Iterator[int] = itertools.count()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors = [0]
-    deadline = time.monotonic() + seconds
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        while time.monotonic() < deadline:
-            with lock:
-                if next(tickets) >= count:
-                    break
-            start = time.perf_counter()
-            try:
-                connection.request("POST", shot.path, shot.body, JSON)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200  # noqa: PLR2004
-            except (OSError, http.client.HTTPException):
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-            elapsed = time.perf_counter() - start
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors[0] += 1
-        connection.close()
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    return Load(latencies, errors[0], time.perf_counter() - started)
+    return mixed_load(server, shot, [], count=count, threads=threads, seconds=seconds, every=0).good
 
 
 def hostile_shots(good: Shot) -> list[Shot]:
@@ -336,7 +300,10 @@ def mixed_load(  # noqa: PLR0913  (load's keywords, and how often a body is host
     seconds: float,
     every: int,
 ) -> MixedLoad:
-    """Like `load`, but every `every`-th request is one of the hostile bodies, in turn."""
+    """Send `count` requests from `threads` keep-alive connections; stop at `seconds`.
+
+    Every `every`-th request is one of the hostile bodies, in turn (none when `every` is 0).
+    """
     tickets: Iterator[int] = itertools.count()
     lock = threading.Lock()
     latencies: list[float] = []
@@ -350,7 +317,7 @@ def mixed_load(  # noqa: PLR0913  (load's keywords, and how often a body is host
                 ticket = next(tickets)
             if ticket >= count:
                 break
-            is_hostile = ticket % every == every - 1
+            is_hostile = every > 0 and ticket % every == every - 1
             shot = hostile[(ticket // every) % len(hostile)] if is_hostile else good
             start = time.perf_counter()
             try:
