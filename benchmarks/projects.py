@@ -16,7 +16,6 @@ import io
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -28,10 +27,17 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from tesler import release_notes
+from tesler.errors import TeslerError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # the tests' helpers, as bench_check_transport.py uses them
+
+from tests.conftest import snapshot_repository  # noqa: E402  (after the path is set)
+
 BIN = Path(sys.executable).parent
 CHANGELOG = REPO_ROOT / "CHANGELOG.md"
 IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
@@ -100,18 +106,13 @@ def machine() -> str:
 
 
 def release_commit(version: str, changelog: Path = CHANGELOG) -> str:
-    """The commit CHANGELOG.md names under `## [version]` (its `Commit: <sha>` line)."""
-    lines = changelog.read_text(encoding="utf-8").splitlines()
-    heading = re.compile(rf"^## \[{re.escape(version)}\]")
-    for index, line in enumerate(lines):
-        if heading.match(line):
-            for following in lines[index + 1 :]:
-                if following.startswith("## "):
-                    break
-                if match := re.match(r"^Commit: ([0-9a-f]{40})\s*$", following):
-                    return match[1]
-    message = f"CHANGELOG.md has no `Commit: <sha>` line under `## [{version}]`"
-    raise BenchError(message)
+    """The commit CHANGELOG.md names under `## [version]`, read as `tesler changelog` reads it."""
+    text = changelog.read_text(encoding="utf-8")
+    try:
+        section = release_notes.release_section(text, version, changelog.name)
+        return release_notes.release_commit(section, changelog.name)
+    except TeslerError as error:
+        raise BenchError(str(error)) from error
 
 
 def _commit_all(repository: Path, message: str) -> None:
@@ -122,17 +123,7 @@ def _commit_all(repository: Path, message: str) -> None:
 
 def snapshot_template(destination: Path) -> Path:
     """Copy the working tree (tracked and new files) into a repository with one commit."""
-    listed = run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], REPO_ROOT
-    ).stdout
-    for name in filter(None, listed.split("\0")):
-        origin = REPO_ROOT / name
-        if origin.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(origin, target)
-    _commit_all(destination, "snapshot of the working tree")
-    return destination
+    return snapshot_repository(REPO_ROOT, destination)  # what the tests render, made the same way
 
 
 def release_template(version: str, destination: Path) -> Path:
