@@ -52,13 +52,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 MEASURES = ("green", "check", "test", "repro", "score", "batch")
-FLOOR = ["uv", "run", "python", "-c", "import pandas, sklearn"]
-# The libraries scoring cannot do without: the contract check of a batch is pandera's.
-NEEDED_FLOOR = ["uv", "run", "python", "-c", "import pandas, sklearn, pandera"]
-FLOORS = {
-    "floor: import pandas, sklearn": FLOOR,
-    "floor: import pandas, sklearn, pandera": NEEDED_FLOOR,
-}
+# Import floors of scoring: the goal's (pandas, scikit-learn), then what scoring cannot do
+# without (the contract check of a batch is pandera's).
+GOAL_FLOOR = "pandas, sklearn"
+FLOORS = (GOAL_FLOOR, "pandas, sklearn, pandera")
 GOALS = {"green": 0.5, "check": 0.4}
 
 
@@ -119,8 +116,9 @@ def measure_score(subject: Subject, work: Path, batch_rows: int, *, batch: bool)
     command = [*scoring.command, str(one), str(out), *scoring.model_args]
     subject.add("score 1 row", timed(command, project))
     subject.add("score --help", timed([*scoring.command, "--help"], project))
-    for label, floor in FLOORS.items():
-        subject.add(label, timed(floor, project))
+    for libraries in FLOORS:
+        floor = ["uv", "run", "python", "-c", f"import {libraries}"]
+        subject.add(f"floor: import {libraries}", timed(floor, project))
 
 
 def describe(subject: Subject, work: Path) -> str:
@@ -160,15 +158,14 @@ def report(subjects: list[Subject], reps: int) -> None:
         note = f"  (goal <= {limit}x)" if limit and ratio else ""
         print(f"{label:{width}} {cells[0]} {cells[1]}  {ratio}{note}")
     for subject in subjects:
-        for floor_label in FLOORS:
-            floor = subject.median(floor_label)
+        for libraries in FLOORS:
+            floor = subject.median(f"floor: import {libraries}")
             if not floor:
                 continue
-            libraries = floor_label.removeprefix("floor: import ")
             for label in ("score 1 row", "score --help"):
                 value = subject.median(label)
                 if value:
-                    goal = label == "score 1 row" and floor_label == "floor: import pandas, sklearn"
+                    goal = label == "score 1 row" and libraries == GOAL_FLOOR
                     note = "  (goal <= 1.5x)" if goal else ""
                     ratio = f"{value / floor:5.2f}x"
                     print(

@@ -15,20 +15,16 @@ from tesler.errors import CommandError
 if TYPE_CHECKING:
     from pathlib import Path
 
-# Variables that tie a child `uv` to tesler's own environment instead of the project's.
-_PROJECT_ISOLATION = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONHOME")
-# Left out as the project's Makefile leaves it out: the project's processes write the bytecode
-# of what they import once, instead of recompiling it in every process (see `project_setup`).
-_BYTECODE_OFF = "PYTHONDONTWRITEBYTECODE"
+# Left out of a project's commands: the variables that tie a child `uv` to tesler's own
+# environment instead of the project's, and, as the project's Makefile leaves it out,
+# PYTHONDONTWRITEBYTECODE: the project's processes write the bytecode of what they import once
+# instead of recompiling it in every process (see `project_setup`).
+_LEFT_OUT = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")
 
 
 def project_env() -> dict[str, str]:
     """Environment for commands run inside a generated project."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in _PROJECT_ISOLATION and key != _BYTECODE_OFF
-    }
+    env = {key: value for key, value in os.environ.items() if key not in _LEFT_OUT}
     # DVC would otherwise try to send usage analytics: there is no network here.
     env.setdefault("DVC_NO_ANALYTICS", "1")
     return env
