@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -14,6 +13,7 @@ import pytest
 
 from tests.conftest import tesler
 from tests.fleet.conftest import Fleet
+from tests.support.http_server import serving, url_of
 
 BRANCH = "template-update/v0.2.0"
 
@@ -79,14 +79,15 @@ def _handler(state: FakeGithub) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def github() -> Iterator[FakeGithub]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(FakeGithub(url="")))
-    state = FakeGithub(url=f"http://127.0.0.1:{server.server_address[1]}/api")
-    server.RequestHandlerClass = _handler(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    yield from serve_github()
+
+
+def serve_github() -> Iterator[FakeGithub]:
+    """A fake GitHub API on 127.0.0.1 for as long as the generator is not closed."""
+    state = FakeGithub(url="")
+    with serving(_handler(state)) as server:
+        state.url = f"{url_of(server)}/api"
+        yield state
 
 
 def manifest(fleet: Fleet, api_url: str) -> Path:
@@ -192,16 +193,8 @@ def test_the_token_is_not_sent_along_a_redirect_to_another_origin(
 ) -> None:
     monkeypatch.setenv("TESLER_GITHUB_TOKEN", "t0ken-value")
     handler = type("Redirect", (_Redirect,), {"target": github.url})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        code, rows = apply(
-            manifest(fresh_fleet, f"http://127.0.0.1:{server.server_address[1]}/api")
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as server:
+        code, rows = apply(manifest(fresh_fleet, f"{url_of(server)}/api"))
     # The other origin (another port) received the GET, without the token; urllib does not
     # follow a 307 for the POST, so the repository then fails, alone.
     assert [(method, auth) for method, _, _, auth in github.requests] == [("GET", None)]
@@ -226,14 +219,8 @@ def test_api_error_bodies_are_cut_short_and_masked(
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        code, rows = apply(manifest(fresh_fleet, f"http://127.0.0.1:{server.server_address[1]}"))
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Failing) as server:
+        code, rows = apply(manifest(fresh_fleet, url_of(server)))
     assert code == 1
     message = str(rows["clean"]["message"])
     assert "answered 500" in message

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import tesler
-from tests.fleet.test_github import FakeGithub, _handler
+from tests.fleet.test_github import FakeGithub, serve_github
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -24,13 +22,7 @@ BRANCH = "template-update/v0.2.0"
 @pytest.fixture
 def fake_github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGithub]:
     monkeypatch.setenv("TESLER_GITHUB_TOKEN", "t0ken")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(FakeGithub(url="")))
-    state = FakeGithub(url=f"http://127.0.0.1:{server.server_address[1]}/api")
-    server.RequestHandlerClass = _handler(state)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    yield from serve_github()
 
 
 def _manifest(fleet: Fleet, api_url: str) -> Path:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+from tests.support.http_server import serving, url_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -131,13 +132,6 @@ def _handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
 def serve_git(root: Path) -> Iterator[GitHttpServer]:
     """Serve the bare repositories under `root` on 127.0.0.1 until the block ends."""
     server = GitHttpServer(root=root, base="")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
-    server.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, name="git-http", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(server)) as httpd:
+        server.base = url_of(httpd)
         yield server
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
