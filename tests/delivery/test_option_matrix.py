@@ -80,6 +80,11 @@ def dataset_of(cloud: str) -> str:
     return DATASETS[cloud]
 
 
+# The static checks read the eight renders of `matrix`: on one test process they are rendered
+# once, not once per process (`--dist loadgroup`).
+ON_THE_RENDERS = pytest.mark.xdist_group("option-matrix-renders")
+
+
 @pytest.fixture(scope="session")
 def matrix(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One project per cloud x serving, rendered without set-up."""
@@ -129,6 +134,7 @@ def workflows(project: Path) -> dict[str, dict[Any, Any]]:
 # ---------------------------------------------------------------- static, every combination
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_zizmor_offline_finds_nothing(matrix: dict[str, Path], key: str) -> None:
     output = tool(matrix[key], "zizmor", "--offline", "--persona", "pedantic", ".github")
@@ -165,6 +171,7 @@ def schema_errors(matrix: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:
     return checked
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_workflows_and_dependabot_match_githubs_schemas(
     matrix: dict[str, Path], schema_errors: dict[str, list[dict[str, Any]]], key: str
@@ -177,6 +184,7 @@ def test_workflows_and_dependabot_match_githubs_schemas(
         assert schema_errors[str(path)] == [], f"{path.relative_to(project)} breaks its schema"
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_hadolint_passes_both_dockerfiles(matrix: dict[str, Path], key: str) -> None:
     project = matrix[key]
@@ -190,12 +198,14 @@ def test_hadolint_passes_both_dockerfiles(matrix: dict[str, Path], key: str) -> 
     assert "COPY src" not in final
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_ruff_check_and_format_are_clean(matrix: dict[str, Path], key: str) -> None:
     tool(matrix[key], "ruff", "check", ".")
     tool(matrix[key], "ruff", "format", "--check", ".")
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_every_action_is_pinned_by_sha_with_its_version_and_one_pin_per_action(
     matrix: dict[str, Path], key: str
@@ -214,6 +224,7 @@ def test_every_action_is_pinned_by_sha_with_its_version_and_one_pin_per_action(
     assert {"actions/checkout", "astral-sh/setup-uv"} <= set(pins)
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_workflows_hold_least_privilege_and_only_call_make(
     matrix: dict[str, Path], key: str
@@ -240,6 +251,7 @@ def test_workflows_hold_least_privilege_and_only_call_make(
                     assert THIN_RUN.fullmatch(step["run"].strip()), f"{where}: {step['run']}"
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_jobs_that_use_the_dvc_remote_log_in_to_the_cloud_before_make(
     matrix: dict[str, Path], key: str
@@ -269,6 +281,7 @@ def test_jobs_that_use_the_dvc_remote_log_in_to_the_cloud_before_make(
         assert setup[0] < logins[0] < min(targets), f"{name}, job {job_key}: login out of order"
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_dependabot_watches_actions_uv_and_images(matrix: dict[str, Path], key: str) -> None:
     config = yaml.safe_load((matrix[key] / ".github" / "dependabot.yml").read_text())
@@ -276,6 +289,7 @@ def test_dependabot_watches_actions_uv_and_images(matrix: dict[str, Path], key: 
     assert ecosystems == {"github-actions", "uv", "docker"}
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_serving_answer_decides_the_service_its_dependencies_and_targets(
     matrix: dict[str, Path], key: str
@@ -297,6 +311,7 @@ def test_serving_answer_decides_the_service_its_dependencies_and_targets(
     assert ('ENTRYPOINT ["ml_project"]' in dockerfile) is not fastapi
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
 def test_devcontainer_runs_the_python_and_set_up_of_ci(matrix: dict[str, Path], key: str) -> None:
     project = matrix[key]
@@ -311,6 +326,7 @@ def test_devcontainer_runs_the_python_and_set_up_of_ci(matrix: dict[str, Path], 
     assert f'version: "{uv_image[1]}"' in ci, "CI and the devcontainer must run the same uv"
 
 
+@ON_THE_RENDERS
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_serving_answer_leaves_the_infrastructure_unchanged(
     matrix: dict[str, Path], cloud: str

@@ -2,7 +2,8 @@
 
 The template and the fleet's repositories are bare repositories behind `git http-backend`
 on 127.0.0.1: tesler, Copier and uv get their URLs only, never a path on disk, and update
-branches are pushed back over the same transport.
+branches are pushed back over the same transport. End-to-end (every command through a
+served URL), so marked slow: CI runs them, the inner loop does not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.conftest import git, tesler
 from tests.support.git_http import GitHttpServer
 from tests.update.conftest import V2_SECTION, commit, release_template
 
+pytestmark = pytest.mark.slow
 ANSWERS = ".copier-answers.yml"
 
 
