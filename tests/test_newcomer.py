@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tesler.locations import TEMPLATE_VARIABLE
-from tests.conftest import REPO_ROOT, snapshot_repository, tesler
+from tests.conftest import REPO_ROOT, git, snapshot_repository, tesler
 
 
 def _readme_first_command() -> str:
@@ -92,7 +92,8 @@ def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT", TEMPLATE_VARIABLE}
+        if key
+        not in {"VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT", "MYPY_CACHE_DIR", TEMPLATE_VARIABLE}
     }
     env.update({"PATH": path, "DVC_NO_ANALYTICS": "1"})
     run = _readme_first_command().partition(" && ")[2].split()
@@ -106,3 +107,13 @@ def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None
     assert (project / "dvc.lock").is_file()
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["_src_path"] == str(checkout)
+    # The set-up built mypy's cache of the project beside the pipeline, in the project's own
+    # (ignored) cache folder, so the first `make check` type-checks warm.
+    assert git(project, "status", "--porcelain") == ""
+    typecheck = subprocess.run(
+        [python, "-m", "uv", "run", "--frozen", "mypy", "--verbose"], cwd=project, env=env,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert typecheck.returncode == 0, typecheck.stdout
+    package = answers["package_name"]
+    assert f"Metadata fresh for {package}.cli:" in typecheck.stderr

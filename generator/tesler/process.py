@@ -43,6 +43,26 @@ def uv_executable() -> str:
     return "uv"
 
 
+def start_quietly(command: list[str], cwd: Path) -> subprocess.Popen[bytes] | None:
+    """Start `command` in the background with its output discarded; None if it cannot start.
+
+    For work whose only product is a cache (a warm-up): the caller never fails on it.
+    """
+    if command[0] == "uv":
+        command = [uv_executable(), *command[1:]]
+    try:
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=project_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
 def run(
     command: list[str],
     cwd: Path,
