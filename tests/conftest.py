@@ -17,6 +17,7 @@ import pytest
 from tesler.cli import main
 from tesler.locations import TEMPLATE_VARIABLE
 from tests.support.git_http import GitHttpServer, serve_git
+from tests.support.pinned_tools import PinnedTools, install_pinned_tools
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,6 +73,13 @@ def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed git snapshot of this checkout: the template as the tests see it."""
     return snapshot_repository(REPO_ROOT, tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def pinned_tools(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> PinnedTools:
+    """ruff, zizmor, hadolint and check-jsonschema at the versions the template pins."""
+    pyproject = template_repo / "template" / "pyproject.toml.jinja"
+    return install_pinned_tools(pyproject, tmp_path_factory.mktemp("tools") / "venv")
 
 
 @pytest.fixture(scope="session")

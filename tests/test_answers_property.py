@@ -12,8 +12,6 @@ answers are marked slow (CI runs them).
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from hypothesis import strategies as st
 from tesler.answers_schema import answers_schema
 from tesler.questions import load_questions
 from tests.conftest import REPO_ROOT, tesler
+from tests.support.pinned_tools import PinnedTools
 
 FIELDS = {
     # question: a pattern of plausible values (Hypothesis also adds a trailing newline to
@@ -61,25 +60,6 @@ def schema() -> dict[str, object]:
     return answers_schema(load_questions(REPO_ROOT))
 
 
-@pytest.fixture(scope="module")
-def ruff(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The ruff the template pins (a newer one may bring rules the template never saw).
-
-    Installed once into a virtual environment of its own: calling its binary costs a
-    tenth of what `uvx` costs per call.
-    """
-    text = (template_repo / "template" / "pyproject.toml.jinja").read_text(encoding="utf-8")
-    pin = re.search(r'"ruff==([^"]+)"', text)
-    assert pin, "the template pins its ruff version"
-    venv = tmp_path_factory.mktemp("ruff") / "venv"
-    for command in (
-        ["uv", "venv", "--quiet", str(venv)],
-        ["uv", "pip", "install", "--quiet", "--python", str(venv), f"ruff=={pin.group(1)}"],
-    ):
-        subprocess.run(command, check=True, capture_output=True)
-    return [str(venv / "bin" / "ruff")]
-
-
 # The repros of issue 12, point 8: accepted and escaped, or refused naming the field.
 REPROS = [
     (("author_name", 'O"Brien \\ "Data" Team'), "none"),
@@ -100,11 +80,11 @@ def test_known_hostile_answers_render_parseable_files_or_are_refused_naming_them
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
     schema: dict[str, object],
-    ruff: list[str],
+    pinned_tools: PinnedTools,
     case: tuple[str, str],
     cloud: str,
 ) -> None:
-    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, ruff, case, cloud)
+    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, pinned_tools, case, cloud)
 
 
 # Exploration renders 25 projects: end-to-end work for CI, not the inner loop (the repros
@@ -121,11 +101,11 @@ def test_every_text_answer_renders_parseable_files_or_is_refused_naming_it(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
     schema: dict[str, object],
-    ruff: list[str],
+    pinned_tools: PinnedTools,
     case: tuple[str, str],
     cloud: str,
 ) -> None:
-    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, ruff, case, cloud)
+    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, pinned_tools, case, cloud)
 
 
 def _render_and_judge(
@@ -133,7 +113,7 @@ def _render_and_judge(
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
     schema: dict[str, object],
-    ruff: list[str],
+    pinned_tools: PinnedTools,
     case: tuple[str, str],
     cloud: str,
 ) -> None:
@@ -157,16 +137,8 @@ def _render_and_judge(
     assert valid_for_check, f"tesler check would refuse the accepted {field}={value!r}"
     project = parent / "project"
     _assert_every_file_parses(project)
-    linted = subprocess.run(
-        [*ruff, "check", "--no-cache", "."],
-        cwd=project, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert linted.returncode == 0, linted.stdout + linted.stderr
-    formatted = subprocess.run(
-        [*ruff, "format", "--check", "--no-cache", "."],
-        cwd=project, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    pinned_tools.run(project, "ruff", "check", "--no-cache", ".")
+    pinned_tools.run(project, "ruff", "format", "--check", "--no-cache", ".")
 
 
 def _schema_accepts(schema: dict[str, object], field: str, value: str) -> bool:

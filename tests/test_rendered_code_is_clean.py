@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import tesler
-
-
-def _pinned_ruff(project: Path) -> list[str]:
-    """The ruff the project locks: a newer ruff may bring rules the template never saw."""
-    pin = re.search(r'"ruff==([^"]+)"', (project / "pyproject.toml").read_text())
-    assert pin, "the template pins its ruff version"
-    return ["uvx", f"ruff@{pin.group(1)}"]
+from tests.support.pinned_tools import PinnedTools
 
 
 @pytest.mark.parametrize(
@@ -29,7 +21,7 @@ def _pinned_ruff(project: Path) -> list[str]:
     ],
 )
 def test_rendered_project_passes_ruff_check_and_format_without_changes(
-    template_repo: Path, tmp_path: Path, answers: tuple[str, ...]
+    template_repo: Path, pinned_tools: PinnedTools, tmp_path: Path, answers: tuple[str, ...]
 ) -> None:
     project = tmp_path / "p"
     data = [arg for answer in answers for arg in ("--data", answer)]
@@ -38,9 +30,6 @@ def test_rendered_project_passes_ruff_check_and_format_without_changes(
         "--defaults", "--no-setup", *data,
     )  # fmt: skip
     assert code == 0
-    ruff = _pinned_ruff(project)
-    for command in ([*ruff, "check", "."], [*ruff, "format", "--check", "."]):
-        completed = subprocess.run(
-            command, cwd=project, capture_output=True, text=True, check=False
-        )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
+    # The ruff the project pins: a newer ruff may bring rules the template never saw.
+    pinned_tools.run(project, "ruff", "check", ".")
+    pinned_tools.run(project, "ruff", "format", "--check", ".")

