@@ -3,7 +3,8 @@
 `.ci/run` runs `pytest -n 2 --dist loadgroup` and relies on the groups to build each set-up
 project once. pytest-xdist 3.8 stops grouping, silently, on pytest 9.2's node ids
 (pytest-dev/pytest-xdist#1386); this runs a small suite the way CI runs tesler's and reads
-which process ran each test.
+which process ran each test. A pytest session of its own on two processes: marked slow, as it
+guards the full run, not the inner loop.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from pathlib import Path
+
+pytestmark = pytest.mark.slow
 
 GROUPED = """
 import os

@@ -1,7 +1,8 @@
 """A run killed outright (SIGKILL, no cleanup) leaves nothing behind for good.
 
 Its temporary folders carry its process id: the next run finds them, sees the owner is
-gone, and removes them. These tests kill real `tesler` processes mid-run.
+gone, and removes them. These tests kill real `tesler` processes mid-run: end-to-end, so
+marked slow (CI runs them).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.conftest import git, tesler
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
 
     from tests.update.conftest import MakeProject
 
+pytestmark = pytest.mark.slow
 TESLER = [sys.executable, "-c", "from tesler.cli import run; run()"]
 
 
