@@ -1,9 +1,10 @@
-"""tesler's two speed-ups of Copier keep Copier's results.
+"""tesler's three speed-ups of Copier keep Copier's results.
 
 Renders in one process share Jinja compilations (generator/tesler/compile_cache.py), and a
-render asks git for the destination's `core.fileMode` once instead of once per file
-(copier_adapter.py). These tests render and update small real templates with Copier, in this
-process, and read the files and the git index they leave.
+render asks git for the destination's `core.fileMode` once instead of once per file and merges
+its answers once instead of once per file and path part (copier_adapter.py). These tests render
+and update small real templates with Copier, in this process, and read the files and the git
+index they leave.
 """
 
 from __future__ import annotations
@@ -98,3 +99,27 @@ def test_an_update_that_makes_a_file_executable_follows_core_file_mode(
     staged = git(project, "ls-files", "--stage", "run.sh").split()[0]
     assert staged == index_mode
     assert (project / "run.sh").stat().st_mode & stat.S_IXUSR
+
+
+def test_each_render_of_an_update_sees_its_own_answers(tmp_path: Path) -> None:
+    """An update renders the old answers and then the new ones: neither sees the other's."""
+    source = template(tmp_path / "template", "")
+    git(source, "init", "--quiet", "--initial-branch=main")
+    _commit(source, "v1")
+    git(source, "tag", "v1")
+    (source / "greeting.txt.jinja").write_text("Goodbye {{ name }}!\n")
+    _commit(source, "v2 says goodbye")
+    git(source, "tag", "v2")
+    project = tmp_path / "project"
+    copier_adapter.render(str(source), project, {"name": "ada"}, vcs_ref="v1", defaults=True)
+    git(project, "init", "--quiet", "--initial-branch=main")
+    _commit(project, "generate at v1")
+
+    copier_adapter.update(project, vcs_ref="v2", data={"name": "bob"}, unsafe=False)
+
+    assert (project / "greeting.txt").read_text() == "Goodbye bob!\n"
+    assert (project / "bob.txt").read_text() == "BOB\n"
+    assert not (project / "ada.txt").exists()
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "name: bob" in answers
+    assert "_commit: v2" in answers

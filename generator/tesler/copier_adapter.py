@@ -108,11 +108,67 @@ def update(
 
 
 def _speed_up_copier() -> None:
-    """Share Jinja compilations between renders; ask git for `core.fileMode` once per render."""
+    """Share Jinja compilations between renders; ask git and merge the answers once per render."""
     from tesler import compile_cache  # noqa: PLC0415  (imports Jinja: only renders pay it)
 
     compile_cache.install()
     _query_file_mode_once()
+    _merge_answers_once_per_render()
+
+
+_FROZEN = "_tesler_frozen"
+
+
+def _merge_answers_once_per_render() -> None:
+    """Make Copier merge a render's answers once, not once per file and path part.
+
+    Copier's `_render_context` runs for every path part and file it renders, and each time
+    rebuilds `AnswersMap.combined` (a merge of seven mappings) and `_answers_to_remember`:
+    41,582 times in tesler's 15 update tests, 1.85 s of their 18.2 s (measured 2026-12-02).
+    While `_render_template` runs no question is asked and no answer changes, so both are built
+    when it starts and each call gets a fresh copy, as it did from Copier. Outside that method
+    Copier's own code runs. Copier offers no option for this; if any of the three is gone,
+    nothing is changed.
+    """
+    from copier._main import Worker  # noqa: PLC0415  (see _query_file_mode_once)
+    from copier._user_data import AnswersMap  # noqa: PLC0415
+
+    render = getattr(Worker, "_render_template", None)
+    remember = getattr(Worker, "_answers_to_remember", None)
+    combined = AnswersMap.__dict__.get("combined")
+    if (
+        render is None
+        or remember is None
+        or not isinstance(combined, property)
+        or combined.fget is None
+        or getattr(render, "tesler_once", False)
+    ):
+        return
+    merge = combined.fget
+
+    def combined_once(answers: AnswersMap) -> Mapping[str, object]:
+        frozen = answers.__dict__.get(_FROZEN)
+        return dict(frozen) if frozen is not None else merge(answers)
+
+    def remember_once(worker: Worker) -> Mapping[str, object]:
+        frozen = worker.__dict__.get(_FROZEN)
+        return dict(frozen) if frozen is not None else remember(worker)
+
+    def render_template_once(worker: Worker) -> None:
+        answers = worker.answers
+        # Copier's dataclasses forbid extra attributes: set them as _query_file_mode_once does.
+        object.__setattr__(answers, _FROZEN, merge(answers))
+        object.__setattr__(worker, _FROZEN, remember(worker))
+        try:
+            render(worker)
+        finally:
+            answers.__dict__.pop(_FROZEN, None)
+            worker.__dict__.pop(_FROZEN, None)
+
+    render_template_once.tesler_once = True  # type: ignore[attr-defined]
+    AnswersMap.combined = property(combined_once)  # type: ignore[method-assign, assignment]
+    Worker._answers_to_remember = remember_once  # type: ignore[method-assign, assignment]  # noqa: SLF001
+    Worker._render_template = render_template_once  # type: ignore[method-assign, assignment]  # noqa: SLF001
 
 
 _FILE_MODE = "_tesler_file_mode"
