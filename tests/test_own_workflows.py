@@ -7,7 +7,6 @@ and GitHub's schema clean; and `tesler workflows run` runs the tests workflow on
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,17 +19,17 @@ import yaml
 from tesler.workflow_runner import plan, run_workflows
 from tesler.workflows.execute import Status
 from tests.conftest import REPO_ROOT, snapshot_repository
+from tests.support.pinned_tools import tool_env
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 SHARED = REPO_ROOT / "template" / "{% if false %}_shared{% endif %}"
 
 
 def _tool(*command: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
     executable = Path(sys.executable).parent / command[0]
     return subprocess.run(
-        [str(executable), *command[1:]], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        check=False, timeout=300,
+        [str(executable), *command[1:]], cwd=REPO_ROOT, env=tool_env(), capture_output=True,
+        text=True, check=False, timeout=300,
     )  # fmt: skip
 
 

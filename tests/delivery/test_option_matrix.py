@@ -18,7 +18,6 @@ here only that the serving answer leaves infra/ untouched.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -38,7 +37,7 @@ from tests.conftest import (
     run_in,
     tesler,
 )
-from tests.support.pinned_tools import PinnedTools
+from tests.support.pinned_tools import PinnedTools, tool_env
 
 CLOUDS = ["none", "aws", "gcp", "azure"]
 SERVINGS = ["batch", "fastapi"]
@@ -103,16 +102,6 @@ def matrix(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     return projects
 
 
-def pinned_version(project: Path, package: str) -> str:
-    """The exact version of a dev tool the rendered pyproject.toml pins (`name==x.y.z`)."""
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    for requirement in pyproject["dependency-groups"]["dev"]:
-        name, _, version = requirement.partition("==")
-        if name == package and version:
-            return str(version)
-    pytest.fail(f"{package} is not pinned with == in the dev group of {project}/pyproject.toml")
-
-
 def workflows(project: Path) -> dict[str, dict[Any, Any]]:
     """Every workflow file of the project, parsed."""
     directory = project / ".github" / "workflows"
@@ -145,18 +134,17 @@ def schema_errors(
     One run per schema for all eight renders: the tool takes ~2 s to start, its checks
     milliseconds. Files with no error map to an empty list.
     """
-    version = pinned_version(next(iter(matrix.values())), "check-jsonschema")
-    assert version == pinned_tools.versions["check-jsonschema"]
-    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    check_jsonschema = pinned_tools.binary(next(iter(matrix.values())), "check-jsonschema")
     checked: dict[str, list[dict[str, Any]]] = {}
     for schema, pattern in (
         ("vendor.github-workflows", ".github/workflows/*"),
         ("vendor.dependabot", ".github/dependabot.yml"),
     ):
         files = sorted(str(path) for render in matrix.values() for path in render.glob(pattern))
-        command = [str(pinned_tools.bin / "check-jsonschema")]
-        command += ["--builtin-schema", schema, "-o", "json", *files]
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        command = [check_jsonschema, "--builtin-schema", schema, "-o", "json", *files]
+        completed = subprocess.run(
+            command, env=tool_env(), capture_output=True, text=True, check=False
+        )
         assert completed.stdout.startswith("{"), completed.stderr
         report = json.loads(completed.stdout)
         checked.update({file: [] for file in files})

