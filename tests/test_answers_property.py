@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import hcl2
@@ -60,6 +62,21 @@ def schema() -> dict[str, object]:
     return answers_schema(load_questions(REPO_ROOT))
 
 
+Judge = Callable[[tuple[str, str], str], None]
+
+
+@pytest.fixture
+def judge(
+    template_repo: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str],
+    schema: dict[str, object],
+    pinned_tools: PinnedTools,
+) -> Judge:
+    """Render with one (question, answer) and a cloud, and judge the outcome."""
+    return partial(_render_and_judge, template_repo, tmp_path_factory, capsys, schema, pinned_tools)
+
+
 # The repros of issue 12, point 8: accepted and escaped, or refused naming the field.
 REPROS = [
     (("author_name", 'O"Brien \\ "Data" Team'), "none"),
@@ -76,15 +93,9 @@ REPROS = [
 
 @pytest.mark.parametrize(("case", "cloud"), REPROS)
 def test_known_hostile_answers_render_parseable_files_or_are_refused_naming_them(
-    template_repo: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    capsys: pytest.CaptureFixture[str],
-    schema: dict[str, object],
-    pinned_tools: PinnedTools,
-    case: tuple[str, str],
-    cloud: str,
+    judge: Judge, case: tuple[str, str], cloud: str
 ) -> None:
-    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, pinned_tools, case, cloud)
+    judge(case, cloud)
 
 
 # Exploration renders 25 projects: end-to-end work for CI, not the inner loop (the repros
@@ -97,15 +108,9 @@ def test_known_hostile_answers_render_parseable_files_or_are_refused_naming_them
 )
 @given(case=CASES, cloud=CLOUDS)
 def test_every_text_answer_renders_parseable_files_or_is_refused_naming_it(
-    template_repo: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    capsys: pytest.CaptureFixture[str],
-    schema: dict[str, object],
-    pinned_tools: PinnedTools,
-    case: tuple[str, str],
-    cloud: str,
+    judge: Judge, case: tuple[str, str], cloud: str
 ) -> None:
-    _render_and_judge(template_repo, tmp_path_factory, capsys, schema, pinned_tools, case, cloud)
+    judge(case, cloud)
 
 
 def _render_and_judge(
