@@ -43,16 +43,19 @@ def uv_executable() -> str:
     return "uv"
 
 
+def _with_uv_resolved(command: list[str]) -> list[str]:
+    """`command`, with a leading `uv` replaced by the uv that runs tesler (`uv_executable`)."""
+    return [uv_executable(), *command[1:]] if command[0] == "uv" else command
+
+
 def start_quietly(command: list[str], cwd: Path) -> subprocess.Popen[bytes] | None:
     """Start `command` in the background with its output discarded; None if it cannot start.
 
     For work whose only product is a cache (a warm-up): the caller never fails on it.
     """
-    if command[0] == "uv":
-        command = [uv_executable(), *command[1:]]
     try:
         return subprocess.Popen(
-            command,
+            _with_uv_resolved(command),
             cwd=cwd,
             env=project_env(),
             stdin=subprocess.DEVNULL,
@@ -72,8 +75,7 @@ def run(
     env: dict[str, str] | None = None,
 ) -> str:
     """Run `command` in `cwd`; return its output or raise CommandError naming the step."""
-    if command[0] == "uv":
-        command = [uv_executable(), *command[1:]]
+    command = _with_uv_resolved(command)
     try:
         completed = subprocess.run(
             command,

@@ -48,7 +48,7 @@ class Rules:
             recipe = self.recipes.get(name, [])
             lines.extend(recipe)
             pending.extend(self.prerequisites.get(name, ()))
-            pending.extend(target for line in recipe for target in make_targets(line))
+            pending.extend(called for line in recipe for called in make_targets(line))
         return "\n".join(lines)
 
 
