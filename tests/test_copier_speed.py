@@ -18,6 +18,7 @@ from tesler import compile_cache, copier_adapter
 from tests.conftest import git
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SOURCE = "Hello {{ name }}, [[ name ]]!\n"
@@ -75,6 +76,27 @@ def _commit(repo: Path, message: str) -> None:
     git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", message)
 
 
+def _release_twice(source: Path, change: Callable[[Path], object]) -> None:
+    """Tag the template as it is `v1`, then apply `change` and tag the result `v2`."""
+    git(source, "init", "--quiet", "--initial-branch=main")
+    _commit(source, "v1")
+    git(source, "tag", "v1")
+    change(source)
+    _commit(source, "v2")
+    git(source, "tag", "v2")
+
+
+def _generate_at_v1(
+    source: Path, project: Path, data: dict[str, object], file_mode: str | None = None
+) -> None:
+    """Render `v1` into `project` and commit it, as a team's first commit."""
+    copier_adapter.render(str(source), project, data, vcs_ref="v1", defaults=True)
+    git(project, "init", "--quiet", "--initial-branch=main")
+    if file_mode is not None:
+        git(project, "config", "core.fileMode", file_mode)
+    _commit(project, "generate at v1")
+
+
 @pytest.mark.parametrize(("file_mode", "index_mode"), [("false", "100755"), ("true", "100644")])
 def test_an_update_that_makes_a_file_executable_follows_core_file_mode(
     tmp_path: Path, file_mode: str, index_mode: str
@@ -82,17 +104,9 @@ def test_an_update_that_makes_a_file_executable_follows_core_file_mode(
     """Copier copies the executable bit into the index only where git ignores file modes."""
     source = template(tmp_path / "template", "")
     (source / "run.sh").write_text("echo run\n")
-    git(source, "init", "--quiet", "--initial-branch=main")
-    _commit(source, "v1")
-    git(source, "tag", "v1")
-    (source / "run.sh").chmod(0o755)
-    _commit(source, "run.sh becomes executable")
-    git(source, "tag", "v2")
+    _release_twice(source, lambda root: (root / "run.sh").chmod(0o755))
     project = tmp_path / "project"
-    copier_adapter.render(str(source), project, {}, vcs_ref="v1", defaults=True)
-    git(project, "init", "--quiet", "--initial-branch=main")
-    git(project, "config", "core.fileMode", file_mode)
-    _commit(project, "generate at v1")
+    _generate_at_v1(source, project, {}, file_mode)
 
     copier_adapter.update(project, vcs_ref="v2", data={}, unsafe=False)
 
@@ -104,16 +118,11 @@ def test_an_update_that_makes_a_file_executable_follows_core_file_mode(
 def test_each_render_of_an_update_sees_its_own_answers(tmp_path: Path) -> None:
     """An update renders the old answers and then the new ones: neither sees the other's."""
     source = template(tmp_path / "template", "")
-    git(source, "init", "--quiet", "--initial-branch=main")
-    _commit(source, "v1")
-    git(source, "tag", "v1")
-    (source / "greeting.txt.jinja").write_text("Goodbye {{ name }}!\n")
-    _commit(source, "v2 says goodbye")
-    git(source, "tag", "v2")
+    _release_twice(
+        source, lambda root: (root / "greeting.txt.jinja").write_text("Goodbye {{ name }}!\n")
+    )
     project = tmp_path / "project"
-    copier_adapter.render(str(source), project, {"name": "ada"}, vcs_ref="v1", defaults=True)
-    git(project, "init", "--quiet", "--initial-branch=main")
-    _commit(project, "generate at v1")
+    _generate_at_v1(source, project, {"name": "ada"})
 
     copier_adapter.update(project, vcs_ref="v2", data={"name": "bob"}, unsafe=False)
 
