@@ -88,6 +88,8 @@ REPROS = [
     (("package_name", "churn\n"), "none"),
     (("github_repository", "org/churn\n"), "gcp"),
     (("project_name", "churn "), "none"),
+    # Found by the exploration (2026-12-02): a lone surrogate failed the render, not the answer.
+    (("author_name", "\ud800"), "none"),
 ]
 
 

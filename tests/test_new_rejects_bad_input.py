@@ -29,6 +29,9 @@ from tests.conftest import git, tesler
         ("description=", "description", "empty"),
         ("project_name=churn\n", "project_name", "control characters"),
         ("author_name=Team \x1b[31m", "author_name", "control characters"),
+        # A byte that is not UTF-8 on the command line (`printf 'a\xffb'`) arrives as a lone
+        # surrogate: it once failed the render with an error about the template.
+        ("description=a\udcffb", "description", "not UTF-8"),
         ("github_repository=org/churn ", "github_repository", "leading or trailing spaces"),
     ],
 )
