@@ -44,7 +44,8 @@ HOSTILE = st.sampled_from(
     ['"', "\\", "\n", "\r", "\f", "\t", "\x1b", "\x00", "\x85", "\u2028", "'", "{{", "%}",
      "$(", "`", "#", "<", "&", " ", "é", "日", "😀"]
 )  # fmt: skip
-# Any code point but surrogates (st.characters' default), with the hostile pieces mixed in.
+# Any code point, lone surrogates included (undecodable bytes on a command line become them),
+# with the hostile pieces mixed in.
 TEXT = st.lists(st.one_of(st.characters(), HOSTILE), max_size=30).map("".join)
 
 
