@@ -28,6 +28,31 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # by these groups and the project is built once.
 USES_CLASSIFICATION_PROJECT = pytest.mark.xdist_group("classification-project")
 USES_FASTAPI_AWS_PROJECT = pytest.mark.xdist_group("fastapi-aws-project")
+USES_FASTAPI_IMAGE = pytest.mark.xdist_group("fastapi-image")
+# A test that names one of these session fixtures goes to its group without a mark of its own
+# (pytest_collection_modifyitems): one such test on the other process would build the project
+# a second time there, 35 s to 60 s of the full run (the batch image and the retrain job did).
+GROUP_OF_FIXTURE = {
+    "classification_project": USES_CLASSIFICATION_PROJECT,
+    "fastapi_aws_project": USES_FASTAPI_AWS_PROJECT,
+    "fastapi_project": USES_FASTAPI_IMAGE,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Send each test that uses a shared set-up project to that project's group.
+
+    A test with a group of its own keeps it; so does a test that asks for a project by name
+    at run time (`request.getfixturevalue`), which marks its parameters itself.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, group in GROUP_OF_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(group)
+                break
 
 
 def git(cwd: Path, *args: str) -> str:

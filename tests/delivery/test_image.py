@@ -30,7 +30,13 @@ import pytest
 import yaml
 
 from tesler.process import project_env
-from tests.conftest import git, run_in, tesler
+from tests.conftest import (
+    USES_CLASSIFICATION_PROJECT,
+    USES_FASTAPI_IMAGE,
+    git,
+    run_in,
+    tesler,
+)
 from tests.delivery.local_images import STORE, BaseImages, ImageStore, ensure_base_images
 
 if TYPE_CHECKING:
@@ -392,7 +398,13 @@ def test_the_fastapi_image_serves_health_and_a_prediction_as_user_10001(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("serving_answer", ["batch", "fastapi"])
+@pytest.mark.parametrize(
+    "serving_answer",
+    [
+        pytest.param("batch", marks=USES_CLASSIFICATION_PROJECT),
+        pytest.param("fastapi", marks=USES_FASTAPI_IMAGE),
+    ],
+)
 def test_the_image_runs_as_user_10001_with_no_dev_tool_or_source(
     image_store: ImageStore, request: pytest.FixtureRequest, serving_answer: str
 ) -> None:
