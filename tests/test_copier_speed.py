@@ -1,10 +1,10 @@
-"""tesler's three speed-ups of Copier keep Copier's results.
+"""tesler's speed-ups of Copier keep Copier's results.
 
-Renders in one process share Jinja compilations (generator/tesler/compile_cache.py), and a
-render asks git for the destination's `core.fileMode` once instead of once per file and merges
-its answers once instead of once per file and path part (copier_adapter.py). These tests render
-and update small real templates with Copier, in this process, and read the files and the git
-index they leave.
+Renders in one process share Jinja compilations (generator/tesler/compile_cache.py) and the
+parse of each distinct copier.yml, and a render asks git for the destination's `core.fileMode`
+once instead of once per file and merges its answers once instead of once per file and path
+part (copier_adapter.py). These tests render and update small real templates with Copier, in
+this process, and read the files and the git index they leave.
 """
 
 from __future__ import annotations
@@ -69,6 +69,20 @@ def test_rendering_the_same_template_again_compiles_nothing_new(tmp_path: Path) 
     assert held > 0
     assert compile_cache.cached_entries() == held
     assert (tmp_path / "second" / "greeting.txt").read_text() == "Hello b, [[ name ]]!\n"
+
+
+def test_a_copier_yml_changed_between_renders_is_read_again(tmp_path: Path) -> None:
+    source = template(tmp_path / "template", "")
+    copier_adapter.render(str(source), tmp_path / "first", {}, vcs_ref=None, defaults=True)
+    config = source / "copier.yml"
+    config.write_text(config.read_text().replace("default: world", "default: moon"))
+    copier_adapter.render(str(source), tmp_path / "second", {}, vcs_ref=None, defaults=True)
+    copier_adapter.render(str(source), tmp_path / "third", {}, vcs_ref=None, defaults=True)
+
+    assert (tmp_path / "first" / "world.txt").read_text() == "WORLD\n"
+    assert (tmp_path / "second" / "moon.txt").read_text() == "MOON\n"
+    assert (tmp_path / "third" / "moon.txt").read_text() == "MOON\n"
+    assert "name: moon" in (tmp_path / "third" / ".copier-answers.yml").read_text()
 
 
 def _commit(repo: Path, message: str) -> None:
