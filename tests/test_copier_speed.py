@@ -9,7 +9,10 @@ this process, and read the files and the git index they leave.
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -83,6 +86,59 @@ def test_a_copier_yml_changed_between_renders_is_read_again(tmp_path: Path) -> N
     assert (tmp_path / "second" / "moon.txt").read_text() == "MOON\n"
     assert (tmp_path / "third" / "moon.txt").read_text() == "MOON\n"
     assert "name: moon" in (tmp_path / "third" / ".copier-answers.yml").read_text()
+
+
+# Renders the template argv[1] into argv[2] and prints how many Jinja sources it parsed: a
+# compilation loaded from the disk cache parses nothing.
+COUNT_PARSES = """
+import pathlib, sys
+import jinja2
+from tesler import copier_adapter
+parses = []
+parse = jinja2.Environment._parse
+def counted(self, *args, **kwargs):
+    parses.append(1)
+    return parse(self, *args, **kwargs)
+jinja2.Environment._parse = counted
+copier_adapter.render(sys.argv[1], pathlib.Path(sys.argv[2]), {}, vcs_ref=None, defaults=True)
+print(len(parses))
+"""
+
+
+def test_a_new_process_loads_the_compilations_of_an_earlier_one(tmp_path: Path) -> None:
+    source = template(tmp_path / "template", "")
+    folder = tmp_path / "compilations"
+    folder.mkdir(mode=0o700)
+    env = {**os.environ, compile_cache.DISK_CACHE_VARIABLE: str(folder)}
+    parsed = [
+        subprocess.run(
+            [sys.executable, "-c", COUNT_PARSES, str(source), str(tmp_path / f"out{run}")],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for run in range(2)
+    ]  # fmt: skip
+
+    assert int(parsed[0]) > 0
+    assert parsed[1] == "0"
+    assert (tmp_path / "out1" / "world.txt").read_text() == "WORLD\n"
+    assert (tmp_path / "out1" / "greeting.txt").read_text() == "Hello world, [[ name ]]!\n"
+
+
+def test_a_compilations_folder_that_is_not_private_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+
+    monkeypatch.setenv(compile_cache.DISK_CACHE_VARIABLE, str(shared))
+    assert compile_cache.disk_cache_directory() is None
+    monkeypatch.setenv(compile_cache.DISK_CACHE_VARIABLE, str(tmp_path / "missing"))
+    assert compile_cache.disk_cache_directory() is None
+    monkeypatch.setenv(compile_cache.DISK_CACHE_VARIABLE, str(private))
+    assert compile_cache.disk_cache_directory() == str(private)
 
 
 def _commit(repo: Path, message: str) -> None:
