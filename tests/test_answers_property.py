@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import hcl2
@@ -75,7 +74,32 @@ def judge(
     pinned_tools: PinnedTools,
 ) -> Judge:
     """Render with one (question, answer) and a cloud, and judge the outcome."""
-    return partial(_render_and_judge, template_repo, tmp_path_factory, capsys, schema, pinned_tools)
+
+    def render_and_judge(case: tuple[str, str], cloud: str) -> None:
+        """Accepted: every file parses and is clean; refused: cleanly."""
+        field, value = case
+        parent = tmp_path_factory.mktemp("answer")
+        answers = {**OTHERS, "cloud": cloud, field: value}
+        data = [item for key, answer in answers.items() for item in ("--data", f"{key}={answer}")]
+        capsys.readouterr()
+        code = tesler("new", str(parent / "project"), "--template", str(template_repo),
+                      "--vcs-ref", "HEAD", "--defaults", "--no-setup", *data)  # fmt: skip
+        err = capsys.readouterr().err
+        valid_for_check = _schema_accepts(schema, field, value)
+        if code != 0:
+            assert code == 1, err
+            assert f"answer {field}=" in err
+            assert "Traceback" not in err
+            assert list(parent.iterdir()) == []
+            assert not valid_for_check, f"tesler check would accept {field}={value!r}"
+            return
+        assert valid_for_check, f"tesler check would refuse the accepted {field}={value!r}"
+        project = parent / "project"
+        _assert_every_file_parses(project)
+        pinned_tools.run(project, "ruff", "check", "--no-cache", ".")
+        pinned_tools.run(project, "ruff", "format", "--check", "--no-cache", ".")
+
+    return render_and_judge
 
 
 # The repros of issue 12, point 8: accepted and escaped, or refused naming the field.
@@ -114,39 +138,6 @@ def test_every_text_answer_renders_parseable_files_or_is_refused_naming_it(
     judge: Judge, case: tuple[str, str], cloud: str
 ) -> None:
     judge(case, cloud)
-
-
-def _render_and_judge(
-    template_repo: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    capsys: pytest.CaptureFixture[str],
-    schema: dict[str, object],
-    pinned_tools: PinnedTools,
-    case: tuple[str, str],
-    cloud: str,
-) -> None:
-    """Render with one answer; accepted: every file parses and is clean; refused: cleanly."""
-    field, value = case
-    parent = tmp_path_factory.mktemp("answer")
-    answers = {**OTHERS, "cloud": cloud, field: value}
-    data = [item for key, answer in answers.items() for item in ("--data", f"{key}={answer}")]
-    capsys.readouterr()
-    code = tesler("new", str(parent / "project"), "--template", str(template_repo),
-                  "--vcs-ref", "HEAD", "--defaults", "--no-setup", *data)  # fmt: skip
-    err = capsys.readouterr().err
-    valid_for_check = _schema_accepts(schema, field, value)
-    if code != 0:
-        assert code == 1, err
-        assert f"answer {field}=" in err
-        assert "Traceback" not in err
-        assert list(parent.iterdir()) == []
-        assert not valid_for_check, f"tesler check would accept {field}={value!r}"
-        return
-    assert valid_for_check, f"tesler check would refuse the accepted {field}={value!r}"
-    project = parent / "project"
-    _assert_every_file_parses(project)
-    pinned_tools.run(project, "ruff", "check", "--no-cache", ".")
-    pinned_tools.run(project, "ruff", "format", "--check", "--no-cache", ".")
 
 
 def _schema_accepts(schema: dict[str, object], field: str, value: str) -> bool:
