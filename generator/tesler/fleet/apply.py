@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tesler import compile_cache, leftovers
+from tesler import leftovers
 from tesler.exit_codes import ExitCode
 from tesler.fleet.errors import FleetError
 from tesler.fleet.lock import fleet_lock
@@ -244,6 +244,8 @@ def _pool(jobs: int, scratch: Path | None, copier_cache: Path) -> ProcessPoolExe
         environ["TMPDIR"] = str(scratch)
     # The workers' temporary directory is the run's scratch folder: they share this process's
     # folder of Jinja compilations instead, kept between runs.
+    from tesler import compile_cache  # noqa: PLC0415  (imports Jinja: `fleet merge` need not)
+
     compilations = compile_cache.disk_cache_directory()
     if compilations is not None:
         environ[compile_cache.DISK_CACHE_VARIABLE] = compilations
