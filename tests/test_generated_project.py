@@ -46,6 +46,31 @@ def test_make_check_passes_on_the_first_commit(classification_project: Path) -> 
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
 
 
+def test_the_secrets_scan_rescans_only_changed_files_and_still_catches_a_new_secret(
+    classification_project: Path,
+) -> None:
+    first = run_in(classification_project, "make", "secrets")
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = run_in(classification_project, "make", "secrets")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing to scan" in again.stdout
+    git_dir = Path(git(classification_project, "rev-parse", "--absolute-git-dir").strip())
+    assert (git_dir / "detect-secrets-clean").is_file()  # where no commit can write
+
+    leak = classification_project / "notes.txt"
+    leak.write_text('aws_access_key_id = "' + "AKIA" + 'IOSFODNN7EXAMPLE"\n', encoding="utf-8")
+    try:
+        caught = run_in(classification_project, "make", "secrets")
+        caught_again = run_in(classification_project, "make", "secrets")
+    finally:
+        leak.unlink()
+    assert caught.returncode != 0
+    assert "on 1 of" in caught.stdout
+    assert "notes.txt" in caught.stdout + caught.stderr
+    assert caught_again.returncode != 0, "a file that failed the scan must be scanned again"
+    assert run_in(classification_project, "make", "secrets").returncode == 0
+
+
 def test_second_repro_reruns_no_stage(classification_project: Path) -> None:
     repro = run_in(classification_project, "make", "repro")
     assert repro.returncode == 0, repro.stdout + repro.stderr
