@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,16 +24,61 @@ if TYPE_CHECKING:
     from tesler.own_data import DataImport
 
 
-# Built beside the pipeline, which keeps one core busy: mypy's cache of the project, its
-# dependencies' stubs and the standard library. The first `make check` then type-checks warm,
-# instead of spending ~7 s of CPU on it beside the tests. Its verdict is not the set-up's to
-# give: `make check` reports it, so the output is discarded and a failure ignored. Skipped when
-# MYPY_CACHE_DIR is set: that cache is shared and already holds the standard library and the
-# stubs (most of the 7 s). In tesler's own CI, where the tests share one and two test processes
-# already hold both cores, warming it cost 1 min of CPU per run and ~50 s of its wall time.
+# Built beside the pipeline, which keeps one core busy, one after another: mypy's cache of the
+# project, its dependencies' stubs and the standard library, then the secrets scan's record of
+# clean files (scripts/scan_secrets.py). The first `make check` then type-checks warm and scans
+# only the files the pipeline wrote, instead of spending ~7 s of CPU on mypy and ~6 s on the scan
+# beside the tests. Their verdicts are not the set-up's to give: `make check` reports them, so
+# the output is discarded and a failure ignored. mypy is skipped when MYPY_CACHE_DIR is set: that
+# cache is shared and already holds the standard library and the stubs (most of the 7 s). In
+# tesler's own CI, where the tests share one and two test processes already hold both cores,
+# warming it cost 1 min of CPU per run and ~50 s of its wall time.
 TYPECHECK_WARM_UP = ["uv", "run", "--frozen", "mypy"]
+SECRETS_WARM_UP = ["make", "--no-print-directory", "secrets"]
 _WARM_UP_AFTER = "uv sync"  # the environment exists from here on
-_WARM_UP_BEFORE = "git add"  # the project then moves into place: the cache must be complete
+_WARM_UP_BEFORE = "git add"  # the project then moves into place: the caches must be complete
+
+
+class WarmUps:
+    """Commands whose only product is a cache, run one after another in the background."""
+
+    def __init__(self, commands: list[list[str]], cwd: Path) -> None:
+        """Start running `commands` in `cwd`, in order, in a thread of their own."""
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._current: subprocess.Popen[bytes] | None = None
+        self._thread = threading.Thread(target=self._run, args=(commands, cwd), daemon=True)
+        self._thread.start()
+
+    def _run(self, commands: list[list[str]], cwd: Path) -> None:
+        for command in commands:
+            with self._lock:
+                if self._stopped:
+                    return
+                self._current = start_quietly(command, cwd)
+                current = self._current
+            if current is not None:
+                current.wait()
+
+    def wait(self) -> None:
+        """Return once every command has ended."""
+        self._thread.join()
+
+    def stop(self) -> None:
+        """Kill the running command and start no other: the set-up failed."""
+        with self._lock:
+            self._stopped = True
+            current = self._current
+        if current is not None and current.poll() is None:
+            current.kill()
+            current.wait()
+        self._thread.join()
+
+
+def warm_up_commands() -> list[list[str]]:
+    """The warm-ups to run beside the set-up's steps (see TYPECHECK_WARM_UP)."""
+    commands = [] if os.environ.get("MYPY_CACHE_DIR") else [TYPECHECK_WARM_UP]
+    return [*commands, SECRETS_WARM_UP]
 
 
 @dataclass(frozen=True)
@@ -108,25 +154,24 @@ def run_setup(
 ) -> None:
     """Run every set-up step in `project`, reporting each step's name before it runs.
 
-    The type-check warm-up runs beside the steps between `uv sync` and `git add`; a failed
-    step stops it, so nothing keeps writing into a project that is being removed.
+    The warm-ups run beside the steps between `uv sync` and `git add`; a failed step stops
+    them, so nothing keeps writing into a project that is being removed.
     """
-    warm_up: subprocess.Popen[bytes] | None = None
+    warm_ups: WarmUps | None = None
     try:
         for step in setup_steps(project, data):
-            if step.name == _WARM_UP_BEFORE and warm_up is not None:
-                warm_up.wait()
+            if step.name == _WARM_UP_BEFORE and warm_ups is not None:
+                warm_ups.wait()
             on_step(step.name)
             if step.command[0] == "git":
                 git.run(step.command[1:], project, step=step.name, fix=step.fix)
             else:
                 run(step.command, project, step=step.name, fix=step.fix)
-            if step.name == _WARM_UP_AFTER and not os.environ.get("MYPY_CACHE_DIR"):
-                warm_up = start_quietly(TYPECHECK_WARM_UP, project)
+            if step.name == _WARM_UP_AFTER:
+                warm_ups = WarmUps(warm_up_commands(), project)
     finally:
-        if warm_up is not None and warm_up.poll() is None:
-            warm_up.kill()
-            warm_up.wait()
+        if warm_ups is not None:
+            warm_ups.stop()
 
 
 def _commit_message(answers: dict[str, object], project: Path) -> str:
