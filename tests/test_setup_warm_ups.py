@@ -47,6 +47,6 @@ def test_the_secrets_scan_is_warmed_up_and_mypy_only_without_a_shared_cache(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("MYPY_CACHE_DIR", raising=False)
-    assert warm_up_commands() == [TYPECHECK_WARM_UP, SECRETS_WARM_UP]
+    assert warm_up_commands() == [SECRETS_WARM_UP, TYPECHECK_WARM_UP]
     monkeypatch.setenv("MYPY_CACHE_DIR", str(tmp_path / "shared-mypy-cache"))
     assert warm_up_commands() == [SECRETS_WARM_UP]

@@ -24,18 +24,21 @@ if TYPE_CHECKING:
     from tesler.own_data import DataImport
 
 
-# Built beside the pipeline, which keeps one core busy, one after another: mypy's cache of the
-# project, its dependencies' stubs and the standard library, then the secrets scan's record of
-# clean files (scripts/scan_secrets.py). The first `make check` then type-checks warm and scans
-# only the files the pipeline wrote, instead of spending ~7 s of CPU on mypy and ~6 s on the scan
-# beside the tests. Their verdicts are not the set-up's to give: `make check` reports them, so
-# the output is discarded and a failure ignored. mypy is skipped when MYPY_CACHE_DIR is set: that
-# cache is shared and already holds the standard library and the stubs (most of the 7 s). In
-# tesler's own CI, where the tests share one and two test processes already hold both cores,
-# warming it cost 1 min of CPU per run and ~50 s of its wall time.
-TYPECHECK_WARM_UP = ["uv", "run", "--frozen", "mypy"]
+# Built beside the pipeline, which keeps one core busy, one after another: the secrets scan's
+# record of clean files (scripts/scan_secrets.py), then mypy's cache of the project, its
+# dependencies' stubs and the standard library. The first `make check` then scans only the files
+# the pipeline wrote and type-checks warm, instead of spending ~6 s of CPU on the scan and ~7 s on
+# mypy beside the tests. Their verdicts are not the set-up's to give: `make check` reports them,
+# so the output is discarded and a failure ignored. They start as the pipeline does, after your
+# data is imported and ignored by git, and the scan comes first: it lists the files to scan at
+# once, seconds before the first stage writes an output that git does not ignore yet, so no data
+# file is scanned. mypy is skipped when MYPY_CACHE_DIR is set: that cache is shared and already
+# holds the standard library and the stubs (most of the 7 s). In tesler's own CI, where the tests
+# share one and two test processes already hold both cores, warming it cost 1 min of CPU per run
+# and ~50 s of its wall time.
 SECRETS_WARM_UP = ["make", "--no-print-directory", "secrets"]
-_WARM_UP_AFTER = "uv sync"  # the environment exists from here on
+TYPECHECK_WARM_UP = ["uv", "run", "--frozen", "mypy"]
+_WARM_UP_START = "dvc repro"  # the environment and your data are in place
 _WARM_UP_BEFORE = "git add"  # the project then moves into place: the caches must be complete
 
 
@@ -76,9 +79,9 @@ class WarmUps:
 
 
 def warm_up_commands() -> list[list[str]]:
-    """The warm-ups to run beside the set-up's steps (see TYPECHECK_WARM_UP)."""
-    commands = [] if os.environ.get("MYPY_CACHE_DIR") else [TYPECHECK_WARM_UP]
-    return [*commands, SECRETS_WARM_UP]
+    """The warm-ups to run beside the set-up's steps, in order (see SECRETS_WARM_UP)."""
+    typecheck = [] if os.environ.get("MYPY_CACHE_DIR") else [TYPECHECK_WARM_UP]
+    return [SECRETS_WARM_UP, *typecheck]
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def run_setup(
 ) -> None:
     """Run every set-up step in `project`, reporting each step's name before it runs.
 
-    The warm-ups run beside the steps between `uv sync` and `git add`; a failed step stops
+    The warm-ups run beside the steps from `dvc repro` to `git add`; a failed step stops
     them, so nothing keeps writing into a project that is being removed.
     """
     warm_ups: WarmUps | None = None
@@ -162,13 +165,13 @@ def run_setup(
         for step in setup_steps(project, data):
             if step.name == _WARM_UP_BEFORE and warm_ups is not None:
                 warm_ups.wait()
+            if step.name == _WARM_UP_START:
+                warm_ups = WarmUps(warm_up_commands(), project)
             on_step(step.name)
             if step.command[0] == "git":
                 git.run(step.command[1:], project, step=step.name, fix=step.fix)
             else:
                 run(step.command, project, step=step.name, fix=step.fix)
-            if step.name == _WARM_UP_AFTER:
-                warm_ups = WarmUps(warm_up_commands(), project)
     finally:
         if warm_ups is not None:
             warm_ups.stop()
