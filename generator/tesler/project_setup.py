@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tesler import answers_file, git
+from tesler.first_run import stages_in_one_process
 from tesler.own_data import import_command
 from tesler.process import run, start_quietly
 
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 # and ~50 s of its wall time.
 SECRETS_WARM_UP = ["make", "--no-print-directory", "secrets"]
 TYPECHECK_WARM_UP = ["uv", "run", "--frozen", "mypy"]
-_WARM_UP_START = "dvc repro"  # the environment and your data are in place
+PIPELINE_IN_ONE_PROCESS = "run the pipeline"
+# The environment and your data are in place when the pipeline's first run starts.
+_WARM_UP_START = frozenset({"dvc repro", PIPELINE_IN_ONE_PROCESS})
 _WARM_UP_BEFORE = "git add"  # the project then moves into place: the caches must be complete
 
 
@@ -125,13 +128,7 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
                 "fix the answer the message names (--data data_path=FILE, --data target=COLUMN)",
             )
         )
-    steps += [
-        SetupStep(
-            "dvc repro",
-            ["uv", "run", "--frozen", "dvc", "repro"],
-            "run `uv run dvc repro` in the project to see which stage failed",
-        ),
-    ]
+    steps += _first_run(project, str(answers.get("package_name", "")))
     # A cloud remote exists only once infra/ is applied: pushing there now would fail.
     if local_remotes(project):
         steps.append(
@@ -152,20 +149,36 @@ def setup_steps(project: Path, data: DataImport | None = None) -> list[SetupStep
     ]
 
 
+def _first_run(project: Path, package: str) -> list[SetupStep]:
+    """The pipeline's first run: in one process and recorded by DVC, or `dvc repro`."""
+    fix = "run `uv run dvc repro` in the project to see which stage failed"
+    stages = stages_in_one_process(project, package)
+    if stages is None:
+        return [SetupStep("dvc repro", ["uv", "run", "--frozen", "dvc", "repro"], fix)]
+    return [
+        SetupStep(
+            PIPELINE_IN_ONE_PROCESS, ["uv", "run", "--frozen", package, "run-stages", *stages], fix
+        ),
+        SetupStep(
+            "dvc commit", ["uv", "run", "--frozen", "dvc", "commit", "--force", "--quiet"], fix
+        ),
+    ]
+
+
 def run_setup(
     project: Path, on_step: Callable[[str], None], data: DataImport | None = None
 ) -> None:
     """Run every set-up step in `project`, reporting each step's name before it runs.
 
-    The warm-ups run beside the steps from `dvc repro` to `git add`; a failed step stops
-    them, so nothing keeps writing into a project that is being removed.
+    The warm-ups run beside the steps from the pipeline's first run to `git add`; a failed
+    step stops them, so nothing keeps writing into a project that is being removed.
     """
     warm_ups: WarmUps | None = None
     try:
         for step in setup_steps(project, data):
             if step.name == _WARM_UP_BEFORE and warm_ups is not None:
                 warm_ups.wait()
-            if step.name == _WARM_UP_START:
+            if step.name in _WARM_UP_START:
                 warm_ups = WarmUps(warm_up_commands(), project)
             on_step(step.name)
             if step.command[0] == "git":
