@@ -3,8 +3,11 @@
 `dvc repro` starts a process per stage, and each one imports pandas and scikit-learn again: the
 six stages of a new project took 24 s that way, against 6-7 s in one process plus 2 s for
 `dvc commit --force` (2 cores, 2026-12-02). `dvc commit` is DVC's own way to record outputs made
-outside `dvc repro`: it writes the same dvc.lock, caches the same outputs and fills the run cache
-(one entry a stage), so `dvc status` is clean and the next `dvc repro` runs nothing.
+outside `dvc repro`: it writes the same dvc.lock and caches the same outputs, so `dvc status` is
+clean and the next `dvc repro` runs nothing. It also saves each run in DVC's run cache, even of a
+stage with an uncached output, which `dvc repro` leaves out: harmless for a stage whose outputs
+follow from what DVC tracks (validate); the template's promote, which reads the registry, persists
+its outputs, and DVC neither saves nor restores such a stage's runs.
 
 This needs a plain dvc.yaml (each stage runs `<package> <stage>`, listed after every stage whose
 outputs it reads) and the package's `run-stages` command (templates before it lack it); anything
