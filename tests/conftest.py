@@ -154,7 +154,8 @@ def tesler(*argv: str) -> int:
     return main(list(argv))
 
 
-def _create(template: Path, parent: Path, *extra: str) -> Path:
+def create_project(template: Path, parent: Path, *extra: str) -> Path:
+    """`tesler new` of `template`'s HEAD with default answers into `parent`/project."""
     destination = parent / "project"
     code = tesler(
         "new",
@@ -173,4 +174,4 @@ def _create(template: Path, parent: Path, *extra: str) -> Path:
 @pytest.fixture(scope="session")
 def classification_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project created and set up by `tesler new` with default answers."""
-    return _create(template_repo, tmp_path_factory.mktemp("classification"))
+    return create_project(template_repo, tmp_path_factory.mktemp("classification"))

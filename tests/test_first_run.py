@@ -14,7 +14,7 @@ import yaml
 
 from tesler.first_run import stages_in_one_process
 from tesler.project_setup import PIPELINE_IN_ONE_PROCESS, setup_steps
-from tests.conftest import tesler
+from tests.conftest import create_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,12 +26,15 @@ TEMPLATE_STAGES = ["ingest", "validate", "featurize", "train", "evaluate", "prom
 @pytest.fixture(scope="module")
 def rendered(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A default project as the template renders it, before any set-up."""
-    destination = tmp_path_factory.mktemp("first-run") / "project"
-    code = tesler(
-        "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
-        "--defaults", "--no-setup",
-    )  # fmt: skip
-    assert code == 0
+    return create_project(template_repo, tmp_path_factory.mktemp("first-run"), "--no-setup")
+
+
+def _plain_copy(rendered: Path, destination: Path) -> Path:
+    """The files the decision reads, copied from `rendered`: dvc.yaml, answers, run_stages.py."""
+    (destination / "src" / PACKAGE / "jobs").mkdir(parents=True)
+    (destination / "src" / PACKAGE / "jobs" / "run_stages.py").touch()
+    for name in ("dvc.yaml", ".copier-answers.yml"):
+        (destination / name).write_bytes((rendered / name).read_bytes())
     return destination
 
 
@@ -62,11 +65,7 @@ def test_the_templates_pipeline_runs_in_one_process_then_dvc_records_it(rendered
 def test_a_stage_with_a_command_of_its_own_sends_the_first_run_to_dvc_repro(
     rendered: Path, tmp_path: Path
 ) -> None:
-    project = tmp_path / "project"
-    (project / "src" / PACKAGE / "jobs").mkdir(parents=True)
-    (project / "src" / PACKAGE / "jobs" / "run_stages.py").touch()
-    (project / ".copier-answers.yml").write_bytes((rendered / ".copier-answers.yml").read_bytes())
-    (project / "dvc.yaml").write_bytes((rendered / "dvc.yaml").read_bytes())
+    project = _plain_copy(rendered, tmp_path / "project")
     assert stages_in_one_process(project, PACKAGE) == TEMPLATE_STAGES
     stages = _stages(project)
     _write_stages(project, {**stages, "report": {"cmd": "python scripts/report.py"}})
@@ -89,10 +88,7 @@ def test_a_stage_with_a_command_of_its_own_sends_the_first_run_to_dvc_repro(
 def test_a_dvc_yaml_that_is_not_plain_is_left_to_dvc_repro(
     rendered: Path, tmp_path: Path, change: str
 ) -> None:
-    project = tmp_path / "project"
-    (project / "src" / PACKAGE / "jobs").mkdir(parents=True)
-    (project / "src" / PACKAGE / "jobs" / "run_stages.py").touch()
-    (project / "dvc.yaml").write_bytes((rendered / "dvc.yaml").read_bytes())
+    project = _plain_copy(rendered, tmp_path / "project")
     stages = _stages(project)
     if change.startswith("a stage listed before"):
         stages = {"validate": stages["validate"], **stages}

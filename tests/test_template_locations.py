@@ -14,7 +14,7 @@ from copier._vcs import get_repo
 
 from tesler.errors import TemplateError, UnsafeValueError
 from tesler.locations import CANONICAL_TEMPLATE, TEMPLATE_VARIABLE, default_location, parse
-from tests.conftest import tesler
+from tests.conftest import create_project, tesler
 
 WHAT = "--template"
 
@@ -126,13 +126,7 @@ def test_a_file_url_template_renders_and_checks(
 
 @pytest.fixture(scope="module")
 def project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    destination = tmp_path_factory.mktemp("locations") / "project"
-    code = tesler(
-        "new", str(destination), "--template", str(template_repo), "--vcs-ref", "HEAD",
-        "--defaults", "--no-setup",
-    )  # fmt: skip
-    assert code == 0
-    return destination
+    return create_project(template_repo, tmp_path_factory.mktemp("locations"), "--no-setup")
 
 
 def _make_from(project: Path, recorded: str) -> str:
