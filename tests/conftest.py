@@ -39,6 +39,9 @@ GROUP_OF_FIXTURE = {
 }
 
 
+# First: an xdist worker registers its own hook, which names each test's group, after this
+# conftest (loaded at start-up), so it would run before this one and never see these marks.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Send each test that uses a shared set-up project to that project's group.
 
