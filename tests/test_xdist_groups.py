@@ -76,35 +76,36 @@ def test_free(case):
 """
 
 
-def _run_on_two_processes(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def _workers_that_ran(suite: Path, files: dict[str, str]) -> list[str]:
+    """Write the suite's files, run it as CI runs tesler's, and list the process of each test."""
+    for name, text in files.items():
+        (suite / name).write_text(text, encoding="utf-8")
+    completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p",
-         "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path)],
-        cwd=tmp_path,
+         "no:cacheprovider", "--rootdir", str(suite), str(suite)],
+        cwd=suite,
         capture_output=True,
         text=True,
         check=False,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return (suite / "workers.txt").read_text(encoding="utf-8").split()
 
 
 def test_loadgroup_runs_a_group_in_one_process(tmp_path: Path) -> None:
-    (tmp_path / "test_grouped.py").write_text(GROUPED, encoding="utf-8")
-    (tmp_path / "test_free.py").write_text(FREE, encoding="utf-8")
-    completed = _run_on_two_processes(tmp_path)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    ran = (tmp_path / "workers.txt").read_text(encoding="utf-8").split()
+    ran = _workers_that_ran(tmp_path, {"test_grouped.py": GROUPED, "test_free.py": FREE})
     assert len(ran) == 6
     assert len(set(ran)) == 1, f"one group ran in {sorted(set(ran))}"
 
 
 def test_a_test_that_only_names_a_shared_project_joins_its_group(tmp_path: Path) -> None:
     """tests/conftest.py's hook marks it before xdist names its group: one project built."""
-    (tmp_path / "conftest.py").write_text(BY_FIXTURE_CONFTEST, encoding="utf-8")
-    (tmp_path / "test_by_fixture.py").write_text(BY_FIXTURE, encoding="utf-8")
-    (tmp_path / "test_free.py").write_text(FREE, encoding="utf-8")
-    completed = _run_on_two_processes(tmp_path)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    ran = (tmp_path / "workers.txt").read_text(encoding="utf-8").split()
+    suite = {
+        "conftest.py": BY_FIXTURE_CONFTEST,
+        "test_by_fixture.py": BY_FIXTURE,
+        "test_free.py": FREE,
+    }
+    ran = _workers_that_ran(tmp_path, suite)
     assert len(ran) == 8
     assert len(set(ran)) == 1, f"the project was built in {sorted(set(ran))}"
