@@ -109,3 +109,27 @@ def test_a_test_that_only_names_a_shared_project_joins_its_group(tmp_path: Path)
     ran = _workers_that_ran(tmp_path, suite)
     assert len(ran) == 8
     assert len(set(ran)) == 1, f"the project was built in {sorted(set(ran))}"
+
+
+def _collected(*options: str) -> list[str]:
+    """The node ids of the repository's own tests, in the order pytest hands them out."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         *options, str(REPO_ROOT / "tests")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return [line for line in completed.stdout.splitlines() if "::" in line]
+
+
+def test_files_holding_a_slow_test_are_handed_out_first_and_whole() -> None:
+    """The longest work starts first, so no long test is left for the end of the run."""
+    slow_files = {node.split("::", 1)[0] for node in _collected("-m", "slow")}
+    files = [node.split("::", 1)[0] for node in _collected("-m", "")]
+    order = [file for index, file in enumerate(files) if index == 0 or files[index - 1] != file]
+    assert len(order) == len(set(files)), "a file's tests were split"
+    assert slow_files
+    assert set(order[: len(slow_files)]) == slow_files
