@@ -44,7 +44,6 @@ def test_grouped(case):
 # the same name as tesler's: its tests carry no mark, only the fixture.
 BY_FIXTURE_CONFTEST = """
 import os
-import pathlib
 
 import pytest
 
