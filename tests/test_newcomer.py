@@ -79,7 +79,7 @@ def _python_with_uv() -> str | None:
 def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None:
     """The README's first command, as it is, in a fresh clone with no network to the template.
 
-    The set-up's `uv lock`, `uv sync` and `dvc repro` find uv through `$UV`, not PATH, and
+    The set-up's `uv sync` and `dvc repro` find uv through `$UV`, not PATH, and
     the template is the clone the command runs in (`--template .`).
     """
     python = _python_with_uv()

@@ -80,7 +80,9 @@ def new(  # noqa: PLR0913  (one parameter per documented option)
     ] = False,
     setup: Annotated[
         bool,
-        typer.Option(help="Run git init, uv lock/sync, the pipeline, dvc push, the first commit."),
+        typer.Option(
+            help="Run git init, uv sync (writes uv.lock), the pipeline, dvc push, the first commit."
+        ),
     ] = True,
     allow_dirty_template: Annotated[
         bool,
