@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tesler import answers_file, git
+from tesler import answers_file, bytecode_cache, git
 from tesler.first_run import stages_in_one_process
 from tesler.own_data import import_command
 from tesler.process import run, start_quietly
@@ -43,6 +43,10 @@ PIPELINE_IN_ONE_PROCESS = "run the pipeline"
 # The environment and your data are in place when the pipeline's first run starts.
 _WARM_UP_START = frozenset({"dvc repro", PIPELINE_IN_ONE_PROCESS})
 _WARM_UP_BEFORE = "git add"  # the project then moves into place: the caches must be complete
+# After it, the libraries are installed and nothing has imported them yet: their bytecode from
+# earlier set-ups goes in then (tesler.bytecode_cache), and what this one compiled is kept
+# before `git add`.
+_ENVIRONMENT_READY = "uv sync"
 
 
 class WarmUps:
@@ -176,10 +180,14 @@ def run_setup(
     step stops them, so nothing keeps writing into a project that is being removed.
     """
     warm_ups: WarmUps | None = None
+    restored: set[Path] = set()
     try:
         for step in setup_steps(project, data):
-            if step.name == _WARM_UP_BEFORE and warm_ups is not None:
-                warm_ups.wait()
+            if step.name == _WARM_UP_BEFORE:
+                if warm_ups is not None:
+                    warm_ups.wait()
+                # Everything that imports the libraries has run: keep what it compiled.
+                bytecode_cache.keep(project / ".venv", restored)
             if step.name in _WARM_UP_START:
                 warm_ups = WarmUps(warm_up_commands(), project)
             on_step(step.name)
@@ -187,6 +195,8 @@ def run_setup(
                 git.run(step.command[1:], project, step=step.name, fix=step.fix)
             else:
                 run(step.command, project, step=step.name, fix=step.fix)
+            if step.name == _ENVIRONMENT_READY:
+                restored = bytecode_cache.restore(project / ".venv")
     finally:
         if warm_ups is not None:
             warm_ups.stop()
