@@ -1,4 +1,4 @@
-"""The set-up's warm-ups: cache-building commands run one after another beside its steps."""
+"""The set-up's warm-ups: cache-building commands run side by side, beside its steps."""
 
 from __future__ import annotations
 
@@ -19,28 +19,51 @@ def _append(line: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def test_warm_ups_run_in_order_and_a_failed_one_does_not_stop_the_next(tmp_path: Path) -> None:
+def test_a_failed_warm_up_does_not_stop_the_others(tmp_path: Path) -> None:
     failing = [sys.executable, "-c", "raise SystemExit(3)"]
     warm_ups = WarmUps([_append("first"), failing, _append("second")], tmp_path)
 
     warm_ups.wait()
 
-    assert (tmp_path / "log").read_text() == "first\nsecond\n"
+    assert sorted((tmp_path / "log").read_text().splitlines()) == ["first", "second"]
 
 
-def test_stopping_kills_the_running_warm_up_and_starts_no_other(tmp_path: Path) -> None:
-    code = "open('started', 'w'); import time; time.sleep(60); open('finished', 'w')"
-    started = [sys.executable, "-c", code]
-    warm_ups = WarmUps([started, _append("after")], tmp_path)
+def test_warm_ups_run_side_by_side(tmp_path: Path) -> None:
+    # The first ends when it sees the second start: one after another it would wait 30 s alone.
+    waits = (
+        "import pathlib, time\n"
+        "deadline = time.monotonic() + 30\n"
+        "while not pathlib.Path('second-started').exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "open('log', 'a').write('first saw the second\\n' if pathlib.Path('second-started')"
+        ".exists() else 'first ran alone\\n')\n"
+    )
+    second = [sys.executable, "-c", "open('second-started', 'w')"]
+    warm_ups = WarmUps([[sys.executable, "-c", waits], second], tmp_path)
+
+    warm_ups.wait()
+
+    assert (tmp_path / "log").read_text() == "first saw the second\n"
+
+
+def test_stopping_kills_every_running_warm_up(tmp_path: Path) -> None:
+    sleepers = [
+        [
+            sys.executable,
+            "-c",
+            f"open('{name}', 'w'); import time; time.sleep(60); open('done', 'w')",
+        ]
+        for name in ("one", "two")
+    ]
+    warm_ups = WarmUps(sleepers, tmp_path)
     deadline = time.monotonic() + 60
-    while not (tmp_path / "started").exists():
-        assert time.monotonic() < deadline, "the first warm-up never started"
+    while not ((tmp_path / "one").exists() and (tmp_path / "two").exists()):
+        assert time.monotonic() < deadline, "the warm-ups never started"
         time.sleep(0.01)
 
     warm_ups.stop()
 
-    assert not (tmp_path / "finished").exists()
-    assert not (tmp_path / "log").exists()
+    assert not (tmp_path / "done").exists()
 
 
 def test_the_secrets_scan_is_warmed_up_and_mypy_only_without_a_shared_cache(
