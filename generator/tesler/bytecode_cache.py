@@ -26,13 +26,14 @@ import contextlib
 import hashlib
 import os
 import re
-import stat
 import struct
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
+
+from tesler.private_folder import is_private
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -48,15 +49,9 @@ def cache_directory() -> Path | None:
     root = Path(platformdirs.user_cache_dir("tesler")) / "bytecode"
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        status = os.lstat(root)
     except OSError:
         return None
-    private = (
-        stat.S_ISDIR(status.st_mode)
-        and status.st_uid == os.getuid()
-        and stat.S_IMODE(status.st_mode) == stat.S_IRWXU
-    )
-    return root if private else None
+    return root if is_private(root) else None
 
 
 def site_packages(venv: Path) -> tuple[Path, str] | None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import stat
 import threading
 import weakref
 from collections import OrderedDict
@@ -36,6 +35,8 @@ from typing import TYPE_CHECKING
 
 from jinja2.bccache import FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment
+
+from tesler.private_folder import is_private
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable
@@ -120,16 +121,7 @@ def disk_cache_directory() -> str | None:
     """
     named = os.environ.get(DISK_CACHE_VARIABLE)
     if named:
-        try:
-            status = os.lstat(named)
-        except OSError:
-            return None
-        private = (
-            stat.S_ISDIR(status.st_mode)
-            and status.st_uid == os.getuid()
-            and stat.S_IMODE(status.st_mode) == stat.S_IRWXU
-        )
-        return named if private else None
+        return named if is_private(named) else None
     try:
         return FileSystemBytecodeCache().directory
     except (OSError, RuntimeError):  # no temporary directory Jinja can keep private
