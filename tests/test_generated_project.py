@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tesler import bytecode_cache
 from tests.conftest import USES_CLASSIFICATION_PROJECT, git, run_in
 
 pytestmark = [pytest.mark.slow, USES_CLASSIFICATION_PROJECT]
@@ -91,3 +92,21 @@ def test_classification_metrics_come_from_the_real_dataset(classification_projec
     assert "accuracy" in flat
     params = yaml.safe_load((classification_project / "params.yaml").read_text())
     assert params
+
+
+def test_the_next_environment_gets_the_bytecode_the_set_up_compiled(
+    classification_project: Path, tmp_path: Path
+) -> None:
+    # A new environment holding the same pandas/__init__.py, as uv would install it elsewhere.
+    found = bytecode_cache.site_packages(classification_project / ".venv")
+    assert found is not None
+    packages, tag = found
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "pyvenv.cfg").write_text("implementation = CPython\n")
+    copy = tmp_path / "env" / packages.relative_to(classification_project / ".venv") / "pandas"
+    copy.mkdir(parents=True)
+    (copy / "__init__.py").write_bytes((packages / "pandas" / "__init__.py").read_bytes())
+
+    restored = bytecode_cache.restore(tmp_path / "env")
+
+    assert restored == {copy / "__pycache__" / f"__init__.{tag}.pyc"}
