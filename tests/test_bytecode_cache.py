@@ -140,3 +140,30 @@ def test_an_environment_that_is_not_cpython_is_left_alone(tmp_path: Path) -> Non
 
     assert bytecode_cache.restore(second) == set()
     assert not compiled(second).exists()
+
+
+def test_past_the_limit_the_least_recently_used_bytecode_goes_first(
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bytecode_cache, "MAX_ENTRIES", 2)
+    first = environment(tmp_path / "first")
+    import_module(first)
+    bytecode_cache.keep(first, set())  # lib_a/__init__.py and lib_a/mod.py
+    # Both long unused, mod.py's the older: it would go first if using it did not count.
+    for age, entry in enumerate(
+        sorted(private_cache.rglob("*.pyc"), key=lambda p: -p.stat().st_size)
+    ):
+        os.utime(entry, (1_000_000_000 + age, 1_000_000_000 + age))
+    # Only mod.py is used again: this environment's __init__.py differs.
+    used = environment(tmp_path / "used")
+    (site_packages(used) / "lib_a" / "__init__.py").write_text("# another version\n")
+    assert bytecode_cache.restore(used) == {compiled(used)}
+    other = environment(tmp_path / "other", "VALUE = 3\n")
+    import_module(other)
+    bytecode_cache.keep(other, set())  # one new entry (its mod.py): three kept, one must go
+
+    fresh = environment(tmp_path / "fresh")
+    restored = bytecode_cache.restore(fresh)
+
+    assert len(list(private_cache.rglob("*.pyc"))) == 2
+    assert restored == {compiled(fresh)}  # mod.py's, used last; __init__.py's was dropped

@@ -103,7 +103,9 @@ def restore(venv: Path) -> set[Path]:
                     os.makedirs(cache, exist_ok=True)
                     made.add(cache)
                 target = os.path.join(cache, f"{name[:-3]}.{tag}.pyc")
-                if _write_for(os.path.join(folder, f"{path_key}-{digest}.pyc"), source, target):
+                stored = os.path.join(folder, f"{path_key}-{digest}.pyc")
+                if _write_for(stored, source, target):
+                    os.utime(stored)  # used now: `_prune` drops the least recently used first
                     written.add(Path(target))
     return written
 
