@@ -100,8 +100,9 @@ def run_workflows(
         results = [skipped(job_plan, job_plan.skip_reason or "") for job_plan in plans]
         return RunReport(project=str(project), jobs=tuple(results))  # no clone needed
     with throwaway_clone(project) as (clone, description):
+        environments: set[Path] = set()  # given the kept bytecode (execute.py), once per run
         for job_plan in plans:
-            result = _run_one(job_plan, clone, by_job, on_step)
+            result = _run_one(job_plan, clone, by_job, on_step, environments)
             by_job[(result.workflow, result.job)] = result
             results.append(result)
     return RunReport(project=str(project), jobs=tuple(results), checkout=description)
@@ -131,6 +132,7 @@ def _run_one(
     project: Path,
     done: dict[tuple[str, str], JobResult],
     on_step: Callable[[str], None],
+    environments: set[Path],
 ) -> JobResult:
     if job_plan.skip_reason is not None:
         return skipped(job_plan, job_plan.skip_reason)
@@ -138,4 +140,4 @@ def _run_one(
         needed = done.get((job_plan.workflow.path.name, need))
         if needed is not None and needed.status is not Status.PASSED:
             return skipped(job_plan, f"needs job {need}, which {needed.status.value}")
-    return run_job(job_plan, project, on_step)
+    return run_job(job_plan, project, on_step, environments)

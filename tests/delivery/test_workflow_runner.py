@@ -9,19 +9,23 @@ Jobs run in a throw-away clone of the project, so steps that leave evidence writ
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tesler import bytecode_cache
 from tesler.errors import ProjectError
 from tesler.workflow_runner import RunReport, run_workflows
 from tesler.workflows.errors import WorkflowError
 from tesler.workflows.execute import JobResult, Status
 from tesler.workflows_cli import workflows_app
 from tests.conftest import git
+from tests.test_bytecode_cache import environment, import_module, site_packages
 
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"
 SETUP_UV = "astral-sh/setup-uv@eac588ad8def6316056a12d4907a9d4d84ff7a3b"
@@ -674,6 +678,66 @@ def test_steps_get_an_allow_listed_environment_without_tokens_or_cloud_keys(
     assert env["CI"] == "true"
     assert env["HOME"] != str(Path.home())
     assert env["PATH"]
+
+
+# A step that makes the checkout's environment as `make setup` does, holding tests/
+# test_bytecode_cache.py's library; then a step that imports it with Python's import log.
+LIBRARY_STEPS = """
+  - name: make the environment
+    run: |
+      mkdir -p {packages}/lib_a
+      printf 'home = /usr/bin\\nimplementation = CPython\\n' > .venv/pyvenv.cfg
+      : > {packages}/lib_a/__init__.py
+      printf 'VALUE = 41 + 1\\n' > {packages}/lib_a/mod.py
+  - name: import the library
+    run: >-
+      {write}PYTHONPATH={packages} {python} -v -c "import lib_a.mod; print(lib_a.mod.VALUE)"
+      > {out}/stdout.txt 2> {out}/stderr.txt
+"""
+
+
+def _library_workflow(project: Path, out: Path, *, write: bool) -> None:
+    packages = site_packages(Path(".venv"))
+    steps = LIBRARY_STEPS.format(
+        packages=packages,
+        python=sys.executable,
+        out=out,
+        write="" if write else "PYTHONDONTWRITEBYTECODE=1 ",
+    )
+    write_workflow(
+        project,
+        "on: push\njobs:\n  gates:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        + textwrap.indent(steps.strip("\n"), "    ")
+        + "\n",
+    )
+
+
+def test_steps_after_the_one_making_the_environment_load_the_kept_library_bytecode(
+    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    earlier = environment(tmp_path / "earlier")  # a set-up's environment, kept
+    import_module(earlier)
+    bytecode_cache.keep(earlier, set())
+    _library_workflow(project, out, write=False)
+
+    assert job(run_workflows(project), "gates").status is Status.PASSED
+    assert (out / "stdout.txt").read_text() == "42\n"
+    log = (out / "stderr.txt").read_text()
+    assert re.search(r"lib_a/__pycache__/mod\.[\w-]+\.pyc matches", log), log[-2000:]
+
+
+def test_bytecode_compiled_in_the_clone_is_never_kept(
+    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository's own code could have written it: it never reaches other projects."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _library_workflow(project, out, write=True)
+
+    assert job(run_workflows(project), "gates").status is Status.PASSED
+    assert (out / "stdout.txt").read_text() == "42\n"
+    assert "code object from" in (out / "stderr.txt").read_text()  # compiled in the clone
+    assert not list((tmp_path / "cache").rglob("*.pyc"))
 
 
 def _snapshot(project: Path) -> dict[str, tuple[int, int]]:
