@@ -696,7 +696,9 @@ LIBRARY_STEPS = """
 """
 
 
-def _library_workflow(project: Path, out: Path, *, write: bool) -> None:
+def _library_workflow(
+    project: Path, out: Path, *, write: bool, outside: Path | None = None
+) -> None:
     packages = site_packages(Path(".venv"))
     steps = LIBRARY_STEPS.format(
         packages=packages,
@@ -704,6 +706,8 @@ def _library_workflow(project: Path, out: Path, *, write: bool) -> None:
         out=out,
         write="" if write else "PYTHONDONTWRITEBYTECODE=1 ",
     )
+    if outside is not None:  # the environment is made outside the clone, `.venv` leads there
+        steps = f"\n  - run: mkdir -p {outside} && ln -s {outside} .venv\n{steps}"
     write_workflow(
         project,
         "on: push\njobs:\n  gates:\n    runs-on: ubuntu-24.04\n    steps:\n"
@@ -725,6 +729,22 @@ def test_steps_after_the_one_making_the_environment_load_the_kept_library_byteco
     assert (out / "stdout.txt").read_text() == "42\n"
     log = (out / "stderr.txt").read_text()
     assert re.search(r"lib_a/__pycache__/mod\.[\w-]+\.pyc matches", log), log[-2000:]
+
+
+def test_no_bytecode_is_written_through_a_venv_that_leads_out_of_the_clone(
+    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    earlier = environment(tmp_path / "earlier")
+    import_module(earlier)
+    bytecode_cache.keep(earlier, set())
+    outside = tmp_path / "elsewhere"
+    _library_workflow(project, out, write=False, outside=outside)
+
+    assert job(run_workflows(project), "gates").status is Status.PASSED
+    assert (out / "stdout.txt").read_text() == "42\n"
+    assert (outside / "pyvenv.cfg").is_file()  # the steps did make it there
+    assert not list(outside.rglob("*.pyc"))
 
 
 def test_bytecode_compiled_in_the_clone_is_never_kept(

@@ -163,13 +163,15 @@ class _JobRun:
         A clone's environment is new, so every library its steps import was compiled again
         (tesler.bytecode_cache): the demo project's repro job took 41-42 s without and 31-32 s
         with it (2026-12-03). Bytecode goes into the clone only: what the clone's processes
-        compile is never kept, since a repository's own code could have written it.
+        compile is never kept, since a repository's own code could have written it; and
+        nothing is written through a `.venv` that leads out of the clone.
         """
         venv = self.project / ".venv"
         if venv in self.environments or not (venv / "pyvenv.cfg").is_file():
             return
         self.environments.add(venv)
-        bytecode_cache.restore(venv)
+        if venv.resolve().is_relative_to(self.project):
+            bytecode_cache.restore(venv)
 
     def _run_step(self, step_plan: StepPlan) -> StepResult:
         step = step_plan.step
