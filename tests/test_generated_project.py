@@ -8,13 +8,14 @@ scoring service, `make check`, a second `make repro` that runs nothing).
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tesler import bytecode_cache
-from tests.conftest import USES_CLASSIFICATION_PROJECT, git, run_in
+from tests.conftest import USES_CLASSIFICATION_PROJECT, git, project_env, run_in
 
 pytestmark = [pytest.mark.slow, USES_CLASSIFICATION_PROJECT]
 
@@ -70,6 +71,25 @@ def test_the_secrets_scan_rescans_only_changed_files_and_still_catches_a_new_sec
     assert "notes.txt" in caught.stdout + caught.stderr
     assert caught_again.returncode != 0, "a file that failed the scan must be scanned again"
     assert run_in(classification_project, "make", "secrets").returncode == 0
+
+
+def test_the_projects_tests_turn_dvc_usage_reports_off_themselves(
+    classification_project: Path, tmp_path: Path
+) -> None:
+    """Outside the project DVC sends a usage report unless told not to: the tests tell it.
+
+    Not CI's environment, nor a user-wide DVC config: neither is on a developer's machine.
+    """
+    env = {name: value for name, value in project_env().items() if name != "DVC_NO_ANALYTICS"}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)  # no user-wide DVC config
+    test = "test_dvc_run_by_a_test_outside_the_project_sends_no_usage_report"
+    completed = subprocess.run(
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov",
+         "-n", "0", f"tests/platform/test_commands.py::{test}"],
+        cwd=classification_project, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "1 passed" in completed.stdout
 
 
 def test_second_repro_reruns_no_stage(classification_project: Path) -> None:
