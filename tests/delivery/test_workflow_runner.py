@@ -716,13 +716,26 @@ def _library_workflow(
     )
 
 
-def test_steps_after_the_one_making_the_environment_load_the_kept_library_bytecode(
-    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache folder (where tesler keeps bytecode), under the test's own folder."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    earlier = environment(tmp_path / "earlier")  # a set-up's environment, kept
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def kept_library(user_cache: Path, tmp_path: Path) -> None:
+    """lib_a's bytecode kept from an earlier environment, as a set-up keeps it."""
+    earlier = environment(tmp_path / "earlier")
     import_module(earlier)
     bytecode_cache.keep(earlier, set())
+    assert list(user_cache.rglob("*.pyc")), "nothing was kept"
+
+
+@pytest.mark.usefixtures("kept_library")
+def test_steps_after_the_one_making_the_environment_load_the_kept_library_bytecode(
+    project: Path, out: Path
+) -> None:
     _library_workflow(project, out, write=False)
 
     assert job(run_workflows(project), "gates").status is Status.PASSED
@@ -731,13 +744,10 @@ def test_steps_after_the_one_making_the_environment_load_the_kept_library_byteco
     assert re.search(r"lib_a/__pycache__/mod\.[\w-]+\.pyc matches", log), log[-2000:]
 
 
+@pytest.mark.usefixtures("kept_library")
 def test_no_bytecode_is_written_through_a_venv_that_leads_out_of_the_clone(
-    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, out: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    earlier = environment(tmp_path / "earlier")
-    import_module(earlier)
-    bytecode_cache.keep(earlier, set())
     outside = tmp_path / "elsewhere"
     _library_workflow(project, out, write=False, outside=outside)
 
@@ -748,16 +758,15 @@ def test_no_bytecode_is_written_through_a_venv_that_leads_out_of_the_clone(
 
 
 def test_bytecode_compiled_in_the_clone_is_never_kept(
-    project: Path, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, out: Path, user_cache: Path
 ) -> None:
     """The repository's own code could have written it: it never reaches other projects."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     _library_workflow(project, out, write=True)
 
     assert job(run_workflows(project), "gates").status is Status.PASSED
     assert (out / "stdout.txt").read_text() == "42\n"
     assert "code object from" in (out / "stderr.txt").read_text()  # compiled in the clone
-    assert not list((tmp_path / "cache").rglob("*.pyc"))
+    assert not list(user_cache.rglob("*.pyc"))
 
 
 def _snapshot(project: Path) -> dict[str, tuple[int, int]]:

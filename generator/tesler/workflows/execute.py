@@ -85,7 +85,7 @@ def run_job(
     plan: JobPlan,
     project: Path,
     on_step: Callable[[str], None],
-    environments: set[Path] | None = None,
+    environments: set[Path],
 ) -> JobResult:
     """Run every step of a planned (not skipped) job in `project`, a throw-away checkout.
 
@@ -128,10 +128,10 @@ class _JobRun:
         project: Path,
         temp: Path,
         on_step: Callable[[str], None],
-        environments: set[Path] | None = None,
+        environments: set[Path],
     ) -> None:
         self.plan = plan
-        self.environments = set() if environments is None else environments
+        self.environments = environments
         self.project = project
         self.temp = temp
         self.on_step = on_step
