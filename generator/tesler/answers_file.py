@@ -74,12 +74,11 @@ def parse_mapping(data: bytes | str, origin: str) -> dict[str, object]:
             ) from None
     try:
         # Copier never writes anchors or aliases; a billion-laughs file is made of them.
-        for event in yaml.parse(data, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else 0
-                raise AnswersFileError(
-                    origin, f"YAML aliases are not allowed (line {line})", fix=_RESTORE
-                )
+        line = safe_yaml.first_alias_line(data)
+        if line is not None:
+            raise AnswersFileError(
+                origin, f"YAML aliases are not allowed (line {line})", fix=_RESTORE
+            )
         loaded = safe_yaml.load(data)  # nesting and size within limits too
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

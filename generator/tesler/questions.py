@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import yaml
-
+from tesler import safe_yaml
 from tesler.errors import AnswerError, TemplateError
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ def load_questions(template_dir: Path) -> tuple[Question, ...]:
 
 def load_config(text: str, origin: str) -> dict[str, object]:
     """Parse the text of a copier.yml (read from a file or from a git revision)."""
-    config = yaml.safe_load(text)
+    config = safe_yaml.safe_load(text)
     if not isinstance(config, dict):
         raise TemplateError(f"{origin} is not a YAML mapping", fix="restore copier.yml")
     return config

@@ -131,6 +131,10 @@ def test_missing_manifest_and_bad_shard_exit_1(
             b"template: x\nrepositories:\n\x00\x01\x02",
             "fleet.yml:3: not valid YAML: character U+0000",
         ),
+        (  # libyaml counts bytes: the 10 two-byte letters before the NUL would put it on line 7
+            "# équipe données modèles éé\n".encode() * 2 + b"template: x\n\x00\n\n\n",
+            "fleet.yml:4: not valid YAML: character U+0000",
+        ),
     ],
 )
 def test_a_binary_manifest_is_an_error_naming_the_file_and_line(
