@@ -49,11 +49,12 @@ class YamlLimitError(yaml.MarkedYAMLError):
 def _parsed(parse: Callable[[_Loader], _Result]) -> _Result:
     """`parse` with libyaml's loader; after a YAML error, again with PyYAML's own.
 
-    Both build the same events, nodes and values from a valid document (tesler reads
-    copier.yml and an answers file for every project it creates, checks or updates).
-    Their errors differ: PyYAML's name the character and its offset in the text, which
-    callers turn into a line number, where libyaml gives a byte offset. Errors are rare,
-    so they are found again the slow way. A limit is a limit: it is not tried twice.
+    Both are PyYAML's safe constructors over a different parser (tesler reads copier.yml
+    and an answers file for every project it creates, checks or updates); where libyaml
+    refuses a document, PyYAML's own decides. Their errors differ: PyYAML's name the
+    character and its offset in the text, which callers turn into a line number, where
+    libyaml gives a byte offset. Errors are rare, so they are found again the slow way.
+    A limit is a limit: it is not tried twice.
     """
     try:
         return parse(_FastLoader)
