@@ -7,7 +7,8 @@ first `tesler new` of each, untimed for the ratios). Then, for each project, in 
 changes hit both alike, it times:
 
 - green: zero to green, `tesler new` with set-up then `make check` (goal: <= 0.5x the release);
-- check: `make check` with warm tool caches (goal: <= 0.4x the release);
+- check: `make check` with warm tool caches (goal: <= 0.4x the release), and its floor: `make test`
+  without coverage (`PYTEST_ADDOPTS=--no-cov`), against the release's `make check`;
 - test: `make test`;
 - repro: `uv run dvc repro <train stage>` after changing one parameter that stage reads;
 - score: scoring one row and `score --help` (start-up), against the floor: `uv run python -c
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 from projects import (
     BenchError,
     Generator,
+    clean_env,
     current_generator,
     find_param,
     find_scoring,
@@ -57,6 +59,7 @@ MEASURES = ("green", "check", "test", "repro", "score", "batch")
 GOAL_FLOOR = "pandas, sklearn"
 FLOORS = (GOAL_FLOOR, "pandas, sklearn, pandera")
 GOALS = {"green": 0.5, "check": 0.4}
+NO_COVERAGE = "make test, no coverage (floor of check)"
 
 
 @dataclass
@@ -87,6 +90,19 @@ def measure_green(subject: Subject, work: Path, answers: list[str], rep: int) ->
     subject.add("make check, first run", checked)
     subject.add("zero to green", created + checked)
     shutil.rmtree(destination.parent, ignore_errors=True)
+
+
+def measure_check(subject: Subject) -> None:
+    """`make check`, then its floor: the project's tests with nothing measuring their coverage.
+
+    `make check` runs its gates beside the tests, so it cannot take less than the tests do; with
+    coverage.py's tracer off (`--no-cov`, through pytest's PYTEST_ADDOPTS) what is left is the
+    tests' own work. Its ratio to the release's `make check` is the lowest `make check` could
+    reach with the tests the project ships, whatever the gates around them.
+    """
+    subject.add("make check", timed(["make", "check"], subject.project))
+    no_coverage = clean_env(PYTEST_ADDOPTS="--no-cov")
+    subject.add(NO_COVERAGE, timed(["make", "test"], subject.project, env=no_coverage))
 
 
 def measure_repro(subject: Subject, rep: int) -> None:
@@ -157,6 +173,12 @@ def report(subjects: list[Subject], reps: int) -> None:
         limit = next((g for key, g in GOALS.items() if _goal_label(key) == label), None)
         note = f"  (goal <= {limit}x)" if limit and ratio else ""
         print(f"{label:{width}} {cells[0]} {cells[1]}  {ratio}{note}")
+    floor, release_check = new.median(NO_COVERAGE), old.median("make check")
+    if floor and release_check:
+        print(
+            f"current: tests without coverage / {old.generator.label}: make check = "
+            f"{floor / release_check:5.2f}x  (the floor of make check's goal, <= 0.4x)"
+        )
     for subject in subjects:
         for libraries in FLOORS:
             floor = subject.median(f"floor: import {libraries}")
@@ -189,7 +211,7 @@ def run_measures(  # noqa: PLR0913  (one keyword per option)
     """Run each selected measure `reps` times, alternating between the two projects."""
     steps: dict[str, Callable[[Subject, int], None]] = {
         "green": lambda s, rep: measure_green(s, work, answers, rep),
-        "check": lambda s, _: s.add("make check", timed(["make", "check"], s.project)),
+        "check": lambda s, _: measure_check(s),
         "test": lambda s, _: s.add("make test", timed(["make", "test"], s.project)),
         "repro": measure_repro,
         "score": lambda s, _: measure_score(s, work, batch_rows, batch=False),
