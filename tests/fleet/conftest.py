@@ -42,27 +42,15 @@ def commit_all(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-# Template folders the fleet's mechanics never read: the package, its tests, infrastructure,
-# workflows. Without them a render is 22 files instead of 139 (0.10 s of CPU instead of 0.26 s,
-# 2026-12-03) and the fleet tests render ~90 times; updates of the whole template are tested in
-# tests/update and the slow tier.
-UNREAD = (
-    "src", "tests", "{% if cloud != 'none' %}infra{% endif %}", ".github", "features", "scripts",
-    "make", ".devcontainer", "Dockerfile.jinja", "dvc.yaml.jinja", "data",
-)  # fmt: skip
-
-
 @pytest.fixture(scope="session")
-def template_history(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template_history(mechanics_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template with releases v0.1.0 and v0.2.0 (a runbook line changed) and one more commit.
 
-    It is the tesler template with the folders in UNREAD removed: copier.yml, its questions and
-    the project's docs, README, Makefile and answers file stay as they are.
+    It is the trimmed template (tests/conftest.py, `mechanics_template`): the fleet tests render
+    about 90 times, and the fleet's mechanics never read the package or its infrastructure.
     """
     history = tmp_path_factory.mktemp("history") / "template"
-    git(template_repo.parent, "clone", "--quiet", str(template_repo), str(history))
-    git(history, "rm", "-r", "--quiet", *(f"template/{name}" for name in UNREAD))
-    commit_all(history, "keep what the fleet tests read")
+    git(mechanics_template.parent, "clone", "--quiet", str(mechanics_template), str(history))
     readme = history / README
     readme.write_text(readme.read_text(encoding="utf-8") + FLEET_SECTION, encoding="utf-8")
     commit_all(history, "fleet section")

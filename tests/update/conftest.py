@@ -2,7 +2,9 @@
 
 The template is the tesler snapshot tagged v0.1.0, plus one commit that appends a
 section to the generated runbook (docs/runbook.md, a template-owned file), tagged v0.2.0.
-Projects are rendered with `--no-setup` and committed, which is all Copier's update needs.
+`make_project` renders the trimmed template (no package, tests or infrastructure); adopt
+renders the whole one. Projects are rendered with `--no-setup` and committed, which is all
+Copier's update needs.
 """
 
 from __future__ import annotations
@@ -44,8 +46,23 @@ def release_template(source: Path, destination: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def released_template(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tesler template with releases v0.1.0 and v0.2.0 (shared: tests only read it)."""
+    """The whole tesler template with releases v0.1.0 and v0.2.0 (shared: tests only read it).
+
+    For the tests that read the package it renders (adopt, `tesler new`).
+    """
     return release_template(template_repo, tmp_path_factory.mktemp("released") / "template")
+
+
+@pytest.fixture(scope="session")
+def released_mechanics(mechanics_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same two releases of the trimmed template (tests/conftest.py, `mechanics_template`).
+
+    Update, check and release tests render it: each update renders the template twice, and
+    what they test (branches, conflicts, reports, answers) lives in the files it keeps.
+    """
+    return release_template(
+        mechanics_template, tmp_path_factory.mktemp("released-mechanics") / "template"
+    )
 
 
 class MakeProject(Protocol):
@@ -60,20 +77,20 @@ class MakeProject(Protocol):
 def pristine_projects() -> dict[tuple[str, tuple[str, ...]], Path]:
     """Committed projects already rendered this session, by version and answers (read-only).
 
-    Rendering the whole template takes about a second; a test gets a copy of one instead.
+    Rendering takes about half a second; a test gets a copy of one instead.
     """
     return {}
 
 
 @pytest.fixture
 def make_project(
-    released_template: Path,
+    released_mechanics: Path,
     pristine_projects: dict[tuple[str, tuple[str, ...]], Path],
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
 ) -> MakeProject:
-    """Create committed projects from `released_template` in this test's directory.
+    """Create committed projects from `released_mechanics` in this test's directory.
 
     Each (version, answers) is rendered once per session by `tesler new` and copied after
     that: a copy is the same files and the same git history. What `tesler new` prints is
@@ -88,7 +105,7 @@ def make_project(
             "new",
             str(destination),
             "--template",
-            str(released_template),
+            str(released_mechanics),
             "--vcs-ref",
             version,
             "--defaults",

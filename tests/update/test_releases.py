@@ -21,10 +21,10 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="module")
-def pep440_template(released_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pep440_template(released_mechanics: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """v0.1.0 and v0.2.0, then a release tagged `v0.3` and a pre-release tagged `0.4.0rc1`."""
     template = tmp_path_factory.mktemp("pep440") / "template"
-    git(template.parent, "clone", "--quiet", str(released_template), str(template))
+    git(template.parent, "clone", "--quiet", str(released_mechanics), str(template))
     for tag, line in (("v0.3", "Arrived in 0.3."), ("0.4.0rc1", "A candidate for 0.4.")):
         readme = template / "template" / "README.md.jinja"
         readme.write_text(readme.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")

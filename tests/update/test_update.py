@@ -217,9 +217,9 @@ def test_project_without_answers_file_points_to_adopt(
     assert "tesler adopt" in capsys.readouterr().err
 
 
-def _template_with_migration(template_repo: Path, destination: Path) -> Path:
+def _template_with_migration(source: Path, destination: Path) -> Path:
     """A template whose v0.2.0 renames NOTES.md to HISTORY.md with a `_migrations` entry."""
-    shutil.copytree(template_repo, destination)
+    shutil.copytree(source, destination)
     git(destination, "tag", "v0.1.0")
     config = destination / "copier.yml"
     migration = (
@@ -238,9 +238,9 @@ def _template_with_migration(template_repo: Path, destination: Path) -> Path:
 
 @pytest.mark.slow  # its own template copy, rendered and updated twice
 def test_migration_is_refused_without_trust_and_runs_with_it(
-    template_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mechanics_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    template = _template_with_migration(template_repo, tmp_path / "template")
+    template = _template_with_migration(mechanics_template, tmp_path / "template")
     project = tmp_path / "project"
     args = ("--template", str(template), "--vcs-ref", "v0.1.0", "--defaults", "--no-setup")
     assert tesler("new", str(project), *args) == 0
@@ -278,11 +278,11 @@ RENAME_MIGRATION = """_migrations:
 
 @pytest.mark.slow  # its own template copy
 def test_renamed_question_keeps_its_answer_through_the_documented_migration(
-    template_repo: Path, tmp_path: Path
+    mechanics_template: Path, tmp_path: Path
 ) -> None:
     """The example of docs/releasing.md: a breaking rename shipped with a `before` migration."""
     template = tmp_path / "template"
-    shutil.copytree(template_repo, template)
+    shutil.copytree(mechanics_template, template)
     git(template, "tag", "v0.1.0")
     project = tmp_path / "project"
     args = ("--template", str(template), "--vcs-ref", "v0.1.0", "--defaults", "--no-setup")
@@ -307,13 +307,13 @@ def test_renamed_question_keeps_its_answer_through_the_documented_migration(
 
 @pytest.mark.slow  # two updates
 def test_project_in_a_subdirectory_of_a_repository_updates_there(
-    released_template: Path, tmp_path: Path
+    released_mechanics: Path, tmp_path: Path
 ) -> None:
     repository = tmp_path / "monorepo"
     repository.mkdir()
     git(repository, "init", "--quiet", "--initial-branch=main")
     (repository / "ROOT.md").write_text("other teams' files\n")
-    args = ("--template", str(released_template), "--vcs-ref", "v0.1.0", "--defaults")
+    args = ("--template", str(released_mechanics), "--vcs-ref", "v0.1.0", "--defaults")
     assert tesler("new", str(repository / "svc"), *args, "--no-setup") == 0
     readme = repository / "svc" / "docs" / "runbook.md"
     readme.write_text(readme.read_text() + LOCAL_SECTION)
