@@ -43,10 +43,14 @@ def _release(template: Path, tag: str, section: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def notes_template(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """v0.1.0; v0.2.0 adds a runbook section and a migration; v0.3.0 adds a dependency."""
+def notes_template(mechanics_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """v0.1.0; v0.2.0 adds a runbook section and a migration; v0.3.0 adds a dependency.
+
+    On the trimmed template (tests/conftest.py): the report and the lock need only copier.yml,
+    the CHANGELOG and pyproject.toml.
+    """
     template = tmp_path_factory.mktemp("notes") / "template"
-    shutil.copytree(template_repo, template)
+    shutil.copytree(mechanics_template, template)
     (template / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
     commit(template, "changelog")
     git(template, "tag", "v0.1.0")
