@@ -6,11 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tesler import mypy_cache
 from tesler.locations import TEMPLATE_VARIABLE
 from tests.conftest import REPO_ROOT, git, snapshot_repository, tesler
 
@@ -97,6 +99,7 @@ def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None
     }
     env.update({"PATH": path, "DVC_NO_ANALYTICS": "1"})
     run = _readme_first_command().partition(" && ")[2].split()
+    started = time.time()
     completed = subprocess.run(
         [python, *run[1:]], cwd=checkout, env=env, capture_output=True, text=True,
         check=False, timeout=1200,
@@ -117,3 +120,8 @@ def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None
     assert typecheck.returncode == 0, typecheck.stdout
     package = answers["package_name"]
     assert f"Metadata fresh for {package}.cli:" in typecheck.stderr
+    # ... and kept it for the next project's set-up (tesler.mypy_cache).
+    kept = mypy_cache.kept_folder()
+    assert kept is not None
+    written = [path.stat().st_mtime for path in (kept / "cache").rglob("*") if path.is_file()]
+    assert max(written) >= started

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tesler import answers_file, bytecode_cache, git
+from tesler import answers_file, bytecode_cache, git, mypy_cache
 from tesler.first_run import stages_in_one_process
 from tesler.own_data import import_command
 from tesler.process import run, start_quietly
@@ -163,19 +163,26 @@ def run_setup(
     """Run every set-up step in `project`, reporting each step's name before it runs.
 
     The warm-ups run beside the steps from the pipeline's first run to `git add`; a failed
-    step stops them, so nothing keeps writing into a project that is being removed.
+    step stops them, so nothing keeps writing into a project that is being removed. mypy's
+    warm-up starts from the cache the last set-up kept (tesler.mypy_cache), and keeps its own.
     """
     warm_ups: WarmUps | None = None
     restored: set[Path] = set()
+    commands = warm_up_commands()
     try:
         for step in setup_steps(project, data):
             if step.name == _WARM_UP_BEFORE:
                 if warm_ups is not None:
                     warm_ups.wait()
+                    if TYPECHECK_WARM_UP in commands:
+                        mypy_cache.keep(project)
                 # Everything that imports the libraries has run: keep what it compiled.
                 bytecode_cache.keep(project / ".venv", restored)
             if step.name in _WARM_UP_START:
-                warm_ups = WarmUps(warm_up_commands(), project)
+                if TYPECHECK_WARM_UP in commands:
+                    # An earlier project's cache: mypy then checks only what differs.
+                    mypy_cache.restore(project)
+                warm_ups = WarmUps(commands, project)
             on_step(step.name)
             if step.command[0] == "git":
                 git.run(step.command[1:], project, step=step.name, fix=step.fix)
