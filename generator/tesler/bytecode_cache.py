@@ -31,9 +31,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
-from tesler.private_folder import is_private
+from tesler.private_folder import user_cache_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,12 +44,7 @@ _SITE_PACKAGES = re.compile(r"^python(\d+)\.(\d+)$")
 
 def cache_directory() -> Path | None:
     """The user's private folder of bytecode, created if missing; None if it is not private."""
-    root = Path(platformdirs.user_cache_dir("tesler")) / "bytecode"
-    try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return root if is_private(root) else None
+    return user_cache_folder("bytecode")
 
 
 def site_packages(venv: Path) -> tuple[Path, str] | None:

@@ -22,9 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import platformdirs
-
-from tesler.private_folder import is_private
+from tesler.private_folder import user_cache_folder
 
 PROJECT_CACHE = ".mypy_cache"  # mypy's default, which the template does not change
 _KEPT = "cache"
@@ -32,12 +30,7 @@ _KEPT = "cache"
 
 def kept_folder() -> Path | None:
     """The user's private folder for the kept cache, created if missing; None if not private."""
-    root = Path(platformdirs.user_cache_dir("tesler")) / "mypy"
-    try:
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return root if is_private(root) else None
+    return user_cache_folder("mypy")
 
 
 def restore(project: Path) -> bool:

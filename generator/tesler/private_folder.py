@@ -1,9 +1,12 @@
-"""Whether a folder is the user's alone: where tesler keeps code it will run again later."""
+"""Whether a folder is the user's alone, and tesler's private folders in the user's cache."""
 
 from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
+
+import platformdirs
 
 
 def is_private(path: str | os.PathLike[str]) -> bool:
@@ -17,3 +20,16 @@ def is_private(path: str | os.PathLike[str]) -> bool:
         and status.st_uid == os.getuid()
         and stat.S_IMODE(status.st_mode) == stat.S_IRWXU
     )
+
+
+def user_cache_folder(name: str) -> Path | None:
+    """The private folder `name` of tesler in the user's cache folder, created if missing.
+
+    None when it cannot be made or is not private (another owner, other modes, a link).
+    """
+    folder = Path(platformdirs.user_cache_dir("tesler")) / name
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if is_private(folder) else None
