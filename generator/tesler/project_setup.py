@@ -169,17 +169,18 @@ def run_setup(
     warm_ups: WarmUps | None = None
     restored: set[Path] = set()
     commands = warm_up_commands()
+    warms_mypy = TYPECHECK_WARM_UP in commands
     try:
         for step in setup_steps(project, data):
             if step.name == _WARM_UP_BEFORE:
                 if warm_ups is not None:
                     warm_ups.wait()
-                    if TYPECHECK_WARM_UP in commands:
+                    if warms_mypy:
                         mypy_cache.keep(project)
                 # Everything that imports the libraries has run: keep what it compiled.
                 bytecode_cache.keep(project / ".venv", restored)
             if step.name in _WARM_UP_START:
-                if TYPECHECK_WARM_UP in commands:
+                if warms_mypy:
                     # An earlier project's cache: mypy then checks only what differs.
                     mypy_cache.restore(project)
                 warm_ups = WarmUps(commands, project)
