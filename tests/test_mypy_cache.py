@@ -36,6 +36,13 @@ def project(root: Path, source: str) -> Path:
     return root
 
 
+def with_marked_cache(root: Path, mark: str) -> Path:
+    """`root` holding a mypy cache folder whose file `mark` says which project made it."""
+    (root / ".mypy_cache").mkdir()
+    (root / ".mypy_cache" / "mark").write_text(mark, encoding="utf-8")
+    return root
+
+
 def mypy(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "-v", "module.py"],
@@ -67,13 +74,8 @@ def test_the_next_project_starts_from_the_kept_cache_and_its_errors_are_still_re
 
 
 def test_a_project_with_a_cache_of_its_own_keeps_it(tmp_path: Path) -> None:
-    first = project(tmp_path / "first", GOOD)
-    (first / ".mypy_cache").mkdir()
-    (first / ".mypy_cache" / "mark").write_text("first", encoding="utf-8")
-    mypy_cache.keep(first)
-    second = project(tmp_path / "second", GOOD)
-    (second / ".mypy_cache").mkdir()
-    (second / ".mypy_cache" / "mark").write_text("second", encoding="utf-8")
+    mypy_cache.keep(with_marked_cache(project(tmp_path / "first", GOOD), "first"))
+    second = with_marked_cache(project(tmp_path / "second", GOOD), "second")
 
     assert not mypy_cache.restore(second)
 
@@ -82,10 +84,7 @@ def test_a_project_with_a_cache_of_its_own_keeps_it(tmp_path: Path) -> None:
 
 def test_the_last_kept_cache_is_the_one_restored(tmp_path: Path, private_cache: Path) -> None:
     for name in ("first", "second"):
-        kept = project(tmp_path / name, GOOD) / ".mypy_cache"
-        kept.mkdir()
-        (kept / "mark").write_text(name, encoding="utf-8")
-        mypy_cache.keep(tmp_path / name)
+        mypy_cache.keep(with_marked_cache(project(tmp_path / name, GOOD), name))
     third = project(tmp_path / "third", GOOD)
 
     assert mypy_cache.restore(third)
@@ -101,10 +100,7 @@ def test_nothing_kept_restores_nothing(tmp_path: Path) -> None:
 
 
 def test_a_cache_folder_others_can_write_is_not_used(tmp_path: Path, private_cache: Path) -> None:
-    first = project(tmp_path / "first", GOOD)
-    (first / ".mypy_cache").mkdir()
-    (first / ".mypy_cache" / "mark").write_text("first", encoding="utf-8")
-    mypy_cache.keep(first)
+    mypy_cache.keep(with_marked_cache(project(tmp_path / "first", GOOD), "first"))
     private_cache.chmod(0o777)
     second = project(tmp_path / "second", GOOD)
 
