@@ -6,8 +6,8 @@ project's Dockerfile is built unmodified, so the images its `FROM` lines name ar
 what can be reached: a Debian root file system from Debian's packages (debootstrap, with
 Debian's own Python) stands in for `python:<version>-slim-<release>`, and the binaries of PyPI's
 `uv` wheel for `ghcr.io/astral-sh/uv:<version>`. The store is kept between sessions (a base
-image is made once per machine, again only when its recipe changes); the images a test builds
-from a project are removed by the test.
+image is made once per machine, again only when its recipe changes); a project's image is built
+in a store of the session's own, in its temporary folder, where the base images are copied.
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ class ImageStore:
     """A containers-storage of its own (overlay), used through buildah and podman alike."""
 
     root: Path
+    # Where buildah keeps `RUN --mount=type=cache` folders (the images' wheel cache), when not
+    # under `root`: a store made for one session keeps using the kept store's.
+    cache_root: Path | None = None
 
     @property
     def variables(self) -> dict[str, str]:
@@ -92,8 +95,8 @@ class ImageStore:
             # No intermediate image per step: each project is built once, and committing
             # every step's layer nearly doubled the build (96 s against 55 s, measured here).
             "BUILDAH_LAYERS": "false",
-            # buildah keeps `RUN --mount=type=cache` folders under TMPDIR: in the store.
-            "TMPDIR": str(self.root / "tmp"),
+            # buildah keeps `RUN --mount=type=cache` folders under TMPDIR.
+            "TMPDIR": str((self.cache_root or self.root) / "tmp"),
         }
 
     def prepare(self) -> ImageStore:
@@ -184,6 +187,24 @@ def ensure_base_images(store: ImageStore, images: BaseImages, work: Path) -> lis
             make_uv_image(store, images.uv, uv_recipe, work / "uv")
             made.append(images.uv)
     return made
+
+
+def copy_base_images(kept: ImageStore, session: ImageStore, images: BaseImages, work: Path) -> None:
+    """Copy the base images from the kept store into the session's (an archive each).
+
+    A build writes the whole environment's layer into its store: on memory (the session's
+    store under TMPDIR) `make image` took 28.0-29.7 s against 39.0-39.5 s in the kept store on
+    disk, in turns (2026-12-03). The kept store stays where base images outlive a session.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    for name in (qualified(images.python), images.uv):
+        if session.run("buildah", "inspect", "--type", "image", name, check=False).returncode == 0:
+            continue
+        archive = work / f"{recipe_hash(name)}.tar"
+        with kept.locked():
+            kept.run("podman", "save", "--format", "docker-archive", "--output", archive, name)
+        session.run("podman", "load", "--quiet", "--input", archive)
+        archive.unlink()
 
 
 def qualified(name: str) -> str:

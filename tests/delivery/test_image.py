@@ -37,7 +37,13 @@ from tests.conftest import (
     run_in,
     tesler,
 )
-from tests.delivery.local_images import STORE, BaseImages, ImageStore, ensure_base_images
+from tests.delivery.local_images import (
+    STORE,
+    BaseImages,
+    ImageStore,
+    copy_base_images,
+    ensure_base_images,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -98,8 +104,12 @@ class BuiltImage:
 
 
 @pytest.fixture(scope="session")
-def image_store() -> ImageStore:
-    """The local image store, once buildah is known to work here (else skip, or fail in CI)."""
+def image_store(tmp_path_factory: pytest.TempPathFactory) -> ImageStore:
+    """The session's image store, once buildah is known to work here (else skip, or fail in CI).
+
+    It lives in the session's temporary folder (on memory in CI); the base images are made in
+    the kept store (STORE) and copied in by `build_image`.
+    """
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     reason = ""
     if missing:
@@ -118,7 +128,7 @@ def image_store() -> ImageStore:
         pytest.fail(f"{reason} (.ci/run installs them in CI, where this test must run)")
     if reason:
         pytest.skip(reason)
-    return store
+    return ImageStore(tmp_path_factory.mktemp("images"), cache_root=STORE).prepare()
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +145,10 @@ def fastapi_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactor
 
 def build_image(store: ImageStore, project: Path, work: Path, *model: str) -> BuiltImage:
     """`make image-model [MODEL_FILE=...]` then `make image`, with podman standing in for docker."""
-    ensure_base_images(store, BaseImages.named_in(project / "Dockerfile"), work)
+    images = BaseImages.named_in(project / "Dockerfile")
+    kept = ImageStore(STORE)
+    ensure_base_images(kept, images, work)
+    copy_base_images(kept, store, images, work / "base-images")
     exported = run_in(project, "make", "image-model", *model)
     assert exported.returncode == 0, exported.stdout + exported.stderr
     shim = work / "bin"
