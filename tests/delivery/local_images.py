@@ -125,7 +125,10 @@ class ImageStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the store's lock: one process at a time makes base images, builds and prunes."""
+        """Hold the store's lock: one process at a time makes or saves the kept base images.
+
+        A session's own store needs none: only its process builds in it.
+        """
         with (self.root / "lock").open("w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:

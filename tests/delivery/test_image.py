@@ -157,10 +157,9 @@ def build_image(store: ImageStore, project: Path, work: Path, *model: str) -> Bu
     assert podman is not None
     (shim / "docker").symlink_to(podman)
     env = {**project_env(), **store.variables, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
-    with store.locked():
-        built = subprocess.run(
-            ["make", "image"], cwd=project, env=env, capture_output=True, text=True, check=False
-        )
+    built = subprocess.run(
+        ["make", "image"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
     assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
     tag = re.search(r'--tag "([^"]+)"', built.stdout)
     assert tag, f"`make image` printed no --tag:\n{built.stdout[-2000:]}"
@@ -169,9 +168,8 @@ def build_image(store: ImageStore, project: Path, work: Path, *model: str) -> Bu
 
 def remove_image(store: ImageStore, image: BuiltImage) -> None:
     """Remove a project's image and the build's intermediate images; keep the base images."""
-    with store.locked():
-        store.run("buildah", "rmi", image.name, check=False)
-        store.run("buildah", "rmi", "--prune", check=False)
+    store.run("buildah", "rmi", image.name, check=False)
+    store.run("buildah", "rmi", "--prune", check=False)
 
 
 @pytest.fixture(scope="session")
