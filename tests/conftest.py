@@ -133,21 +133,22 @@ UNREAD_BY_MECHANICS = (
 )  # fmt: skip
 # tesler's own folders in the template's repository: Copier clones the whole repository for each
 # render and removes the clone after it, so each of these files was checked out and deleted again
-# on every one of the mechanics tests' ~200 renders.
+# on every one of the mechanics tests' ~160 renders (tests/fleet and tests/update fast tests, one
+# process: 59.0 s of CPU before, 54.5-55.7 s after, 2026-12-04).
 UNREAD_AT_THE_ROOT = ("generator", "tests", "benchmarks", "docs", ".github", ".ci", "uv.lock")
 
 
 @pytest.fixture(scope="session")
 def mechanics_template(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template without UNREAD_BY_MECHANICS, committed on top of the snapshot (read-only).
+    """The template without UNREAD_BY_MECHANICS and UNREAD_AT_THE_ROOT, committed (read-only).
 
     copier.yml, its questions and the project's docs, README, Makefile, pyproject and answers
     file stay as they are: what updates, checks and fleets read and write.
     """
     trimmed = tmp_path_factory.mktemp("mechanics") / "template"
     git(template_repo.parent, "clone", "--quiet", str(template_repo), str(trimmed))
-    git(trimmed, "rm", "-r", "--quiet", *(f"template/{name}" for name in UNREAD_BY_MECHANICS))
-    git(trimmed, "rm", "-r", "--quiet", *UNREAD_AT_THE_ROOT)
+    unread = [*(f"template/{name}" for name in UNREAD_BY_MECHANICS), *UNREAD_AT_THE_ROOT]
+    git(trimmed, "rm", "-r", "--quiet", *unread)
     git(trimmed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "trim")
     return trimmed
 

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Subcommands that resolve, and that are safe to run twice: both write uv.lock and the
-# environment to what the index offers, so a failed offline attempt leaves nothing the second
-# attempt would not redo.
+# Subcommands that resolve, and that are safe to run twice: `uv lock` writes uv.lock, `uv sync`
+# uv.lock and the environment, each whole from what the index offers, so a failed offline attempt
+# leaves nothing the second attempt would not redo.
 RESOLVING = ("sync", "lock")
 # The real uv, for a pytest started by a test (it would otherwise put its shim before this one).
 REAL_UV = "TESLER_TESTS_REAL_UV"
