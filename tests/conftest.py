@@ -117,6 +117,22 @@ def uv_from_cache_first(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def uv_links_to_its_cache() -> Iterator[None]:
+    """The tests' environments link each library file to uv's cache instead of copying it.
+
+    uv hard-links where it can; the tests' temporary folder is on memory in CI (`.ci/run`),
+    another file system than uv's cache, where uv copies every file: 1.6-1.8 s of system CPU
+    per `uv sync` of a set-up project against 0.2-0.3 s with symbolic links (2026-12-04). The
+    tests' environments are thrown away with their folder, so nothing outlives the cache's
+    files. A UV_LINK_MODE of the user's own is kept.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        if "UV_LINK_MODE" not in os.environ:
+            patch.setenv("UV_LINK_MODE", "symlink")
+        yield
+
+
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A committed git snapshot of this checkout: the template as the tests see it."""

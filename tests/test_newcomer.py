@@ -95,7 +95,10 @@ def test_readme_first_command_works_with_uv_off_the_path(tmp_path: Path) -> None
         key: value
         for key, value in os.environ.items()
         if key
-        not in {"VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT", "MYPY_CACHE_DIR", TEMPLATE_VARIABLE}
+        not in {
+            *("VIRTUAL_ENV", "UV", "UV_PROJECT_ENVIRONMENT", "UV_LINK_MODE", "MYPY_CACHE_DIR"),
+            TEMPLATE_VARIABLE,
+        }
     }
     env.update({"PATH": path, "DVC_NO_ANALYTICS": "1"})
     run = _readme_first_command().partition(" && ")[2].split()
