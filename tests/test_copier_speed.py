@@ -9,20 +9,22 @@ this process, and read the files and the git index they leave.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from plumbum import local
 
 from tesler import compile_cache, copier_adapter
 from tests.conftest import git
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 SOURCE = "Hello {{ name }}, [[ name ]]!\n"
 
@@ -202,3 +204,63 @@ def test_each_render_of_an_update_sees_its_own_answers(tmp_path: Path) -> None:
     answers = (project / ".copier-answers.yml").read_text()
     assert "name: bob" in answers
     assert "_commit: v2" in answers
+
+
+def _git_commands_of(render: Callable[[], None], trace: Path) -> list[list[str]]:
+    """The argument lists of the git processes `render` started (git's own trace2 events)."""
+    # Copier starts git through plumbum, whose environment is a copy of os.environ.
+    with local.env(GIT_TRACE2_EVENT=str(trace)):
+        render()
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    return [event["argv"][1:] for event in events if event["event"] == "start"]
+
+
+def test_a_clone_of_a_template_without_submodules_runs_no_submodule_update(
+    tmp_path: Path,
+) -> None:
+    source = template(tmp_path / "template", "")
+    git(source, "init", "--quiet", "--initial-branch=main")
+    _commit(source, "v1")
+
+    started = _git_commands_of(
+        lambda: copier_adapter.render(
+            str(source), tmp_path / "out", {"name": "ada"}, vcs_ref="HEAD", defaults=True
+        ),
+        tmp_path / "trace.json",
+    )
+
+    assert any(command[:1] == ["clone"] for command in started)  # the trace saw the clone
+    assert not [command for command in started if "submodule" in command]
+    assert (tmp_path / "out" / "ada.txt").read_text() == "ADA\n"
+
+
+def test_a_template_with_a_submodule_still_gets_the_submodules_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # git refuses local paths as submodule URLs unless the file protocol is allowed, and the
+    # clone that `submodule update` starts reads only the global configuration.
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        f'[include]\n\tpath = {Path.home() / ".gitconfig"}\n[protocol "file"]\n\tallow = always\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))  # for the test's git commands
+    monkeypatch.setitem(local.env, "GIT_CONFIG_GLOBAL", str(config))  # for Copier's
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "notes.txt.jinja").write_text("Shared with {{ name }}\n")
+    git(shared, "init", "--quiet", "--initial-branch=main")
+    _commit(shared, "shared files")
+    source = template(tmp_path / "template", "")
+    git(source, "init", "--quiet", "--initial-branch=main")
+    git(source, "submodule", "add", "--quiet", str(shared), "shared")
+    _commit(source, "v1 with a submodule")
+
+    started = _git_commands_of(
+        lambda: copier_adapter.render(
+            str(source), tmp_path / "out", {"name": "ada"}, vcs_ref="HEAD", defaults=True
+        ),
+        tmp_path / "trace.json",
+    )
+
+    assert [command for command in started if command[:2] == ["submodule", "update"]]
+    assert (tmp_path / "out" / "shared" / "notes.txt").read_text() == "Shared with ada\n"
