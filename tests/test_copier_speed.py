@@ -206,10 +206,10 @@ def test_each_render_of_an_update_sees_its_own_answers(tmp_path: Path) -> None:
     assert "_commit: v2" in answers
 
 
-def _git_commands_of(render: Callable[[], None], trace: Path) -> list[list[str]]:
+def _git_commands_of(render: Callable[[], None], trace: Path, **env: str) -> list[list[str]]:
     """The argument lists of the git processes `render` started (git's own trace2 events)."""
     # Copier starts git through plumbum, whose environment is a copy of os.environ.
-    with local.env(GIT_TRACE2_EVENT=str(trace)):
+    with local.env(GIT_TRACE2_EVENT=str(trace), **env):
         render()
     events = [json.loads(line) for line in trace.read_text().splitlines()]
     return [event["argv"][1:] for event in events if event["event"] == "start"]
@@ -243,8 +243,7 @@ def test_a_template_with_a_submodule_still_gets_the_submodules_files(
     config.write_text(
         f'[include]\n\tpath = {Path.home() / ".gitconfig"}\n[protocol "file"]\n\tallow = always\n'
     )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))  # for the test's git commands
-    monkeypatch.setitem(local.env, "GIT_CONFIG_GLOBAL", str(config))  # for Copier's
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))  # the test's own git commands
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "notes.txt.jinja").write_text("Shared with {{ name }}\n")
@@ -260,6 +259,7 @@ def test_a_template_with_a_submodule_still_gets_the_submodules_files(
             str(source), tmp_path / "out", {"name": "ada"}, vcs_ref="HEAD", defaults=True
         ),
         tmp_path / "trace.json",
+        GIT_CONFIG_GLOBAL=str(config),  # Copier's git (plumbum copies os.environ at import)
     )
 
     assert [command for command in started if command[:2] == ["submodule", "update"]]
