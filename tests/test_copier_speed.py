@@ -3,8 +3,9 @@
 Renders in one process share Jinja compilations (generator/tesler/compile_cache.py) and the
 parse of each distinct copier.yml, and a render asks git for the destination's `core.fileMode`
 once instead of once per file and merges its answers once instead of once per file and path
-part (copier_adapter.py). These tests render and update small real templates with Copier, in
-this process, and read the files and the git index they leave.
+part, and a clone of a template without submodules skips git's submodule script
+(copier_adapter.py). These tests render and update small real templates with Copier, in this
+process, and read the files, the git index and the git processes they leave or start.
 """
 
 from __future__ import annotations

@@ -109,7 +109,10 @@ def update(
 
 
 def _speed_up_copier() -> None:
-    """Share Jinja compilations between renders; ask git and merge the answers once per render."""
+    """Share Jinja compilations between renders; ask git and merge the answers once per render.
+
+    And skip git's submodule script after a clone that has no submodule.
+    """
     from tesler import compile_cache  # noqa: PLC0415  (imports Jinja: only renders pay it)
 
     compile_cache.install()
