@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tesler import git
 from tesler.errors import AnswerError, TemplateError, UntrustedTemplateError
 
 if TYPE_CHECKING:
@@ -247,14 +247,8 @@ def _query_file_mode_once() -> None:
     def sync_when_file_mode_is_false(worker: Worker, dst_relpath: Path, src_mode: int) -> None:
         setting = worker.__dict__.get(_FILE_MODE)
         if setting is None:
-            completed = subprocess.run(
-                ["git", "config", "--type=bool", "--get", "core.fileMode"],
-                cwd=worker.subproject.local_abspath,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            setting = completed.stdout.strip() if completed.returncode == 0 else ""
+            asked = ["config", "--type=bool", "--get", "core.fileMode"]
+            setting = git.query(asked, worker.subproject.local_abspath) or ""
             object.__setattr__(worker, _FILE_MODE, setting)  # Copier's dataclass forbids extras
         if setting == "false":
             original(worker, dst_relpath, src_mode)
@@ -311,15 +305,10 @@ def _has_submodules(checkout: Path) -> bool:
     """Whether `checkout` declares a submodule or its index holds one (True when unsure)."""
     if (checkout / ".gitmodules").exists():
         return True
-    listed = subprocess.run(
-        ["git", "ls-files", "--stage", "-z"],
-        cwd=checkout,
-        capture_output=True,
-        check=False,
-    )
-    if listed.returncode != 0:
+    listed = git.query(["ls-files", "--stage", "-z"], checkout)
+    if listed is None:
         return True
-    return any(entry.startswith(b"160000 ") for entry in listed.stdout.split(b"\0"))
+    return any(entry.startswith("160000 ") for entry in listed.split("\0"))
 
 
 def _answer_error(
