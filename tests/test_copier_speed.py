@@ -207,11 +207,12 @@ def test_each_render_of_an_update_sees_its_own_answers(tmp_path: Path) -> None:
     assert "_commit: v2" in answers
 
 
-def _git_commands_of(render: Callable[[], None], trace: Path, **env: str) -> list[list[str]]:
-    """The argument lists of the git processes `render` started (git's own trace2 events)."""
+def _git_commands_rendering(source: Path, out: Path, **env: str) -> list[list[str]]:
+    """Render `source` at HEAD into `out`; the git processes it started (git's trace2 events)."""
+    trace = out.parent / f"{out.name}-trace.json"
     # Copier starts git through plumbum, whose environment is a copy of os.environ.
     with local.env(GIT_TRACE2_EVENT=str(trace), **env):
-        render()
+        copier_adapter.render(str(source), out, {"name": "ada"}, vcs_ref="HEAD", defaults=True)
     events = [json.loads(line) for line in trace.read_text().splitlines()]
     return [event["argv"][1:] for event in events if event["event"] == "start"]
 
@@ -223,12 +224,7 @@ def test_a_clone_of_a_template_without_submodules_runs_no_submodule_update(
     git(source, "init", "--quiet", "--initial-branch=main")
     _commit(source, "v1")
 
-    started = _git_commands_of(
-        lambda: copier_adapter.render(
-            str(source), tmp_path / "out", {"name": "ada"}, vcs_ref="HEAD", defaults=True
-        ),
-        tmp_path / "trace.json",
-    )
+    started = _git_commands_rendering(source, tmp_path / "out")
 
     assert any(command[:1] == ["clone"] for command in started)  # the trace saw the clone
     assert not [command for command in started if "submodule" in command]
@@ -255,13 +251,8 @@ def test_a_template_with_a_submodule_still_gets_the_submodules_files(
     git(source, "submodule", "add", "--quiet", str(shared), "shared")
     _commit(source, "v1 with a submodule")
 
-    started = _git_commands_of(
-        lambda: copier_adapter.render(
-            str(source), tmp_path / "out", {"name": "ada"}, vcs_ref="HEAD", defaults=True
-        ),
-        tmp_path / "trace.json",
-        GIT_CONFIG_GLOBAL=str(config),  # Copier's git (plumbum copies os.environ at import)
-    )
+    # Copier's git too (plumbum copies os.environ at import).
+    started = _git_commands_rendering(source, tmp_path / "out", GIT_CONFIG_GLOBAL=str(config))
 
     assert [command for command in started if command[:2] == ["submodule", "update"]]
     assert (tmp_path / "out" / "shared" / "notes.txt").read_text() == "Shared with ada\n"
