@@ -77,6 +77,25 @@ def test_rendering_the_same_template_again_compiles_nothing_new(tmp_path: Path) 
     assert (tmp_path / "second" / "greeting.txt").read_text() == "Hello b, [[ name ]]!\n"
 
 
+def test_a_path_with_copiers_yield_tag_renders_as_plain_copier_does_again_and_again(
+    tmp_path: Path,
+) -> None:
+    # Copier's yield tag keeps its state in the environment: it is reset when a path part is
+    # compiled, so a path part served from the compilations must reset it too.
+    source = tmp_path / "template"
+    (source / "{% yield item from items %}{{ item }}{% endyield %}").mkdir(parents=True)
+    (source / "{% yield item from items %}{{ item }}{% endyield %}" / "f.txt").write_text("x\n")
+    (source / "plain").mkdir()
+    (source / "plain" / "g.txt").write_text("y\n")
+    (source / "copier.yml").write_text("items:\n  type: yaml\n  default: '[a, b]'\n")
+
+    for render in ("first", "second", "third"):
+        out = tmp_path / render
+        copier_adapter.render(str(source), out, {}, vcs_ref=None, defaults=True)
+        files = sorted(str(path.relative_to(out)) for path in out.rglob("*") if path.is_file())
+        assert files == ["a/f.txt", "b/f.txt", "plain/g.txt"]
+
+
 def test_a_copier_yml_changed_between_renders_is_read_again(tmp_path: Path) -> None:
     source = template(tmp_path / "template", "")
     copier_adapter.render(str(source), tmp_path / "first", {}, vcs_ref=None, defaults=True)

@@ -195,17 +195,23 @@ def install() -> None:
             code = _cache.get(key)
             if code is not None:
                 _cache.move_to_end(key)
+        compiled: list[bool] = []
+
+        def compile_() -> CodeType:
+            compiled.append(True)
+            return original(self, source, name, filename, raw=False, defer_init=defer_init)
+
         if code is None:
-            code = _compile_or_load(
-                lambda: original(self, source, name, filename, raw=False, defer_init=defer_init),
-                self,
-                key,
-                source,
-            )
+            code = _compile_or_load(compile_, self, key, source)
             with _lock:
                 _cache[key] = code
                 while len(_cache) > _MAX_ENTRIES:
                     _cache.popitem(last=False)
+        if not compiled:
+            # A compilation starts with the extensions' preprocess hooks, which may keep state
+            # for the render: Copier's yield tag resets its context there, and without the
+            # reset a path part after a yield part failed to render. Served code runs them too.
+            self.preprocess(source, name, filename)
         return _with_filename(code, filename or "<template>")
 
     SandboxedEnvironment.compile = compile_once  # type: ignore[assignment, method-assign]
