@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from jinja2.sandbox import SandboxedEnvironment
 from plumbum import local
 
 from tesler import compile_cache, copier_adapter
@@ -26,6 +27,8 @@ from tests.conftest import git
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from jinja2 import Template
 
 SOURCE = "Hello {{ name }}, [[ name ]]!\n"
 
@@ -94,6 +97,35 @@ def test_a_path_with_copiers_yield_tag_renders_as_plain_copier_does_again_and_ag
         copier_adapter.render(str(source), out, {}, vcs_ref=None, defaults=True)
         files = sorted(str(path.relative_to(out)) for path in out.rglob("*") if path.is_file())
         assert files == ["a/f.txt", "b/f.txt", "plain/g.txt"]
+
+
+def test_a_path_part_without_jinja_is_kept_as_it_is_and_one_with_jinja_is_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = template(
+        tmp_path / "square",
+        "_envops:\n  variable_start_string: '[['\n  variable_end_string: ']]'\n",
+    )
+    (source / "docs").mkdir()
+    (source / "docs" / "[[ name ]] notes {x} 100%.md.jinja").write_text("[[ name ]]\n")
+    compiled: list[str] = []
+    from_string = SandboxedEnvironment.from_string
+
+    def counted(environment: SandboxedEnvironment, text: str, *args: object) -> Template:
+        compiled.append(text)
+        return from_string(environment, text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SandboxedEnvironment, "from_string", counted)
+
+    copier_adapter.render(
+        str(source), tmp_path / "out", {"name": "ada"}, vcs_ref=None, defaults=True
+    )
+
+    out = tmp_path / "out"
+    assert (out / "docs" / "ada notes {x} 100%.md").read_text() == "ada\n"
+    assert (out / "{{ name }}.txt").read_text() == "{{ name | upper }}\n"  # not Jinja here
+    assert "[[ name ]] notes {x} 100%.md" in compiled  # Copier drops the suffix first
+    assert not {"docs", "greeting.txt", "{{ name }}.txt"} & set(compiled)
 
 
 def test_a_copier_yml_changed_between_renders_is_read_again(tmp_path: Path) -> None:
