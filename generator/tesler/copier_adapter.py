@@ -112,7 +112,7 @@ def _speed_up_copier() -> None:
     """Share Jinja compilations between renders; ask git and merge the answers once per render.
 
     And skip git's submodule script after a clone that has no submodule, and Jinja for a path
-    part that holds no Jinja.
+    part, task or message that holds no Jinja.
     """
     from tesler import compile_cache  # noqa: PLC0415  (imports Jinja: only renders pay it)
 
@@ -266,12 +266,12 @@ def _keep_strings_without_jinja() -> None:
     and message as a Jinja template: a new template object, the render's context, a render.
     Most parts hold no Jinja at all: 342 of the 418 strings of one render of tesler's template
     (CPU in Python per `tesler new --no-setup`, in a warm process: 132-154 ms rendering them,
-    114-123 ms keeping them; 2026-12-04). For such a
-    string Jinja's output is the string itself when it holds no start of a block, variable or
-    comment and no line break (Jinja would normalise or drop one), the environment has no line
-    statements or comments, and no extension filters the token stream. The extensions'
-    preprocess hooks still run, as Jinja runs them first (Copier's yield tag resets its state
-    there); a string they change is rendered by Copier. If the method is gone, nothing changes.
+    114-123 ms keeping them; 2026-12-04). For such a string Jinja's output is the string itself
+    when it holds no start of a block, variable or comment and no line break (Jinja would
+    normalise or drop one), the environment has no line statements or comments, and no extension
+    filters the token stream. The extensions' preprocess hooks still run, as Jinja runs them
+    first (Copier's yield tag resets its state there); a string they change is rendered by
+    Copier. If the method is gone, nothing changes.
     """
     from copier._main import Worker  # noqa: PLC0415  (see _query_file_mode_once)
     from jinja2.ext import Extension  # noqa: PLC0415  (Copier's dependency, loaded with it)
