@@ -1,19 +1,22 @@
 """Benchmark the generated scoring service against a bare handler on the same model.
 
 Sets up a `serving=fastapi` project from this checkout's template (or uses `--project`), then
-serves, one after the other on 127.0.0.1 with uvicorn from the project's environment:
+serves, side by side on 127.0.0.1 with uvicorn from the project's environment:
 - the project's app (found in its Dockerfile's uvicorn CMD), given the trained model file;
 - a bare handler: a minimal FastAPI app, in the same environment, that loads the same model
   file with skops and calls `predict` on the posted rows, with no validation or logging.
 Each gets the same bounded load: `--requests` one-row requests (after a warm-up) at each
-concurrency, stopping early at `--seconds`. Prints p50/p99 latency, throughput and errors, and
-the ratio service/bare (goals: p50 <= 1.5x the bare handler at concurrency 1, no errors at 20).
+concurrency, stopping early at `--seconds`, sent in `--rounds` parts with the two in turns.
+Then the service alone gets the same load with every 5th body hostile. Prints p50/p99 latency,
+throughput and errors, and the ratio service/bare (goals: p50 <= 1.5x the bare handler at
+concurrency 1, no errors at 20).
 Usage: `uv run python benchmarks/bench_service.py [--project PATH] [--requests 2000]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -362,38 +365,58 @@ def targets(project: Path, scratch: Path) -> list[Target]:
     ]
 
 
+def combined(loads: list[Load]) -> Load:
+    """One load made of several runs: every latency, every error, the time of all of them."""
+    return Load(
+        [latency for run in loads for latency in run.latencies],
+        sum(run.errors for run in loads),
+        sum(run.seconds for run in loads),
+    )
+
+
 def bench(
     project: Path, scratch: Path, args: argparse.Namespace
 ) -> tuple[dict[tuple[str, int], Load], dict[int, MixedLoad]]:
-    """Run the bounded load against each target at each concurrency (and the hostile mix)."""
+    """Run the bounded load against each target at each concurrency (and the hostile mix).
+
+    Both servers run side by side, idle when not asked; each concurrency's requests are sent in
+    `--rounds` parts, the two targets in turns (the order swapped every round), so a change in
+    the machine's speed, which moves single runs here by a third, hits both alike.
+    """
     header, rows = read_rows(data_files(project)[0])
     sample = dict(zip(header, rows[0], strict=True))
     python = project / ".venv" / "bin" / "python"
-    results: dict[tuple[str, int], Load] = {}
+    runs: dict[tuple[str, int], list[Load]] = {}
     mixed: dict[int, MixedLoad] = {}
-    shot: Shot | None = None
-    for target in targets(project, scratch):  # the service first: its spec shapes the request
-        with Server(target, python, scratch / f"{target.label.replace(' ', '-')}.log") as server:
-            if shot is None:
-                shot = request_of(json.loads(server.get("/openapi.json")), sample)
-            else:  # the bare handler takes the same body at its own path
-                shot = Shot("/predict", shot.body)
+    with contextlib.ExitStack() as stack:
+        servers = {
+            target.label: stack.enter_context(
+                Server(target, python, scratch / f"{target.label.replace(' ', '-')}.log")
+            )
+            for target in targets(project, scratch)
+        }
+        # The service's spec shapes the request; the bare handler takes the same body.
+        shot = request_of(json.loads(servers["service"].get("/openapi.json")), sample)
+        for label, server in servers.items():
             warm = load(server, shot, count=WARM_UP, threads=1, seconds=args.seconds)
             if warm.errors:
                 log = server.log.read_text()[-2000:]
-                message = f"{target.label}: warm-up requests to {shot.path} failed:\n{log}"
+                message = f"{label}: warm-up requests to {shot.path} failed:\n{log}"
                 raise BenchError(message)
-            for concurrency in args.concurrency:
-                results[target.label, concurrency] = load(
-                    server, shot, count=args.requests, threads=concurrency,
-                    seconds=args.seconds,
+        share, seconds = max(1, args.requests // args.rounds), args.seconds / args.rounds
+        for concurrency in args.concurrency:
+            for turn in range(args.rounds):
+                order = list(servers.items())
+                for label, server in order if turn % 2 == 0 else reversed(order):
+                    runs.setdefault((label, concurrency), []).append(
+                        load(server, shot, count=share, threads=concurrency, seconds=seconds)
+                    )
+            if args.hostile_every:
+                mixed[concurrency] = mixed_load(
+                    servers["service"], shot, hostile_shots(shot), count=args.requests,
+                    threads=concurrency, seconds=args.seconds, every=args.hostile_every,
                 )  # fmt: skip
-                if target.label == "service" and args.hostile_every:
-                    mixed[concurrency] = mixed_load(
-                        server, shot, hostile_shots(shot), count=args.requests,
-                        threads=concurrency, seconds=args.seconds, every=args.hostile_every,
-                    )  # fmt: skip
-    return results, mixed
+    return {key: combined(loads) for key, loads in runs.items()}, mixed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -402,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", type=Path, help="a set-up serving=fastapi project to use")
     parser.add_argument("--requests", type=int, default=2000, help="requests per run")
     parser.add_argument("--seconds", type=float, default=120.0, help="time limit per run")
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="parts each run is sent in, the targets in turns"
+    )
     parser.add_argument(
         "--concurrency",
         type=lambda text: [int(part) for part in text.split(",")],
