@@ -490,6 +490,21 @@ def test_fastapi_project_passes_pre_commit_and_a_second_repro_runs_nothing(
 
 
 @pytest.mark.slow
+@USES_FASTAPI_AWS_PROJECT
+def test_the_service_tests_pass_without_coverage_as_with_it(fastapi_aws_project: Path) -> None:
+    # `pytest --no-cov` is a developer's quick loop; pytest-cov 7.1 fails tests marked
+    # `no_cover` there (the schemathesis test) unless the template's fixtures drop the mark.
+    tests = run_in(
+        fastapi_aws_project, "uv", "run", "--frozen", "pytest", "--no-cov", "-n", "0",
+        "-p", "no:cacheprovider", "tests/platform/test_api.py",
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+    assert "test_api.py" in tests.stdout
+    assert " passed" in tests.stdout
+    assert "failed" not in tests.stdout
+
+
+@pytest.mark.slow
 def test_a_gcp_project_installs_dvc_that_speaks_gs_to_its_bucket(
     template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
